@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import type { FormattedExecutionResult } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { ResponseStore } from './response-store.js';
+
+export const CACHE_STATUS_HEADER = 'x-cache';
+type CacheStatus = 'HIT' | 'MISS' | 'BYPASS' | 'UNCACHEABLE';
+
+interface ResponseCacheOptions {
+  store: ResponseStore;
+  metrics: GatewayMetrics;
+  onRedisError: (error: Error) => void;
+}
+
+function keyFor(requestContext: GraphQLRequestContext<GatewayContext>): string {
+  const { request, queryHash } = requestContext;
+  return createHash('sha256')
+    .update(`${queryHash}\n${request.operationName ?? ''}\n${JSON.stringify(request.variables ?? {})}`)
+    .digest('base64url');
+}
+
+/**
+ * Whole-response cache in Redis driven by the subgraphs' @cacheControl hints: the gateway's overall
+ * policy is the most restrictive of every subgraph response (no hint: not cached). PUBLIC responses
+ * are shared; PRIVATE ones are kept per viewer and never served to anyone else. Each stored response
+ * is tagged with the entities it holds so domain events and mutations drop exactly what they change.
+ */
+export function responseCachePlugin({ store, metrics, onRedisError }: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
+  const bypass = (error: Error): null => {
+    metrics.cache.inc({ result: 'bypass' });
+    onRedisError(error);
+    return null;
+  };
+  return {
+    async requestDidStart() {
+      let status: CacheStatus = 'UNCACHEABLE';
+      let generation = 0;
+      let key = '';
+      return {
+        async responseForOperation(requestContext) {
+          if (requestContext.operation?.operation !== 'query') return null;
+          key = keyFor(requestContext);
+          const viewerId = requestContext.contextValue.viewerId;
+          try {
+            const found = await store.lookup(`pub:${key}`, viewerId ? `prv:${viewerId}:${key}` : null);
+            generation = found.generation;
+            if (found.hit === null) {
+              status = 'MISS';
+              metrics.cache.inc({ result: 'miss' });
+              return null;
+            }
+            status = 'HIT';
+            metrics.cache.inc({ result: 'hit' });
+            const result = JSON.parse(found.hit) as FormattedExecutionResult;
+            return { body: { kind: 'single', singleResult: result }, http: requestContext.response.http };
+          } catch (error) {
+            status = 'BYPASS';
+            return bypass(error as Error);
+          }
+        },
+        async willSendResponse(requestContext) {
+          const { response, contextValue, operation, overallCachePolicy } = requestContext;
+          if (operation?.operation === 'mutation' && contextValue.cacheTags.size > 0) {
+            // The next read after a mutation must see it: drop what it touched before answering.
+            try {
+              metrics.cacheInvalidations.inc(await store.invalidate([...contextValue.cacheTags]));
+            } catch (error) {
+              bypass(error as Error);
+            }
+          }
+          response.http.headers.set(CACHE_STATUS_HEADER, status);
+          if (status !== 'MISS' || response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          const policy = overallCachePolicy.policyIfCacheable();
+          if (!policy || result.errors?.length || result.data === undefined) return;
+          const scope = policy.scope === 'PRIVATE' ? 'prv' : 'pub';
+          if (scope === 'prv' && !contextValue.viewerId) return;
+          const storedKey = scope === 'pub' ? `pub:${key}` : `prv:${contextValue.viewerId}:${key}`;
+          try {
+            await store.store(storedKey, JSON.stringify({ data: result.data }), policy.maxAge, generation, [...contextValue.cacheTags]);
+          } catch (error) {
+            bypass(error as Error);
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { z } from 'zod';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+export const gatewayConfigSchema = baseConfigSchema.extend({
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  SUPERGRAPH_PATH: z.string().default(resolve(repoRoot, 'supergraph.graphql')),
+  /** Verifies the tokens core issues (HS256). */
+  JWT_SECRET: z.string().min(16).default('aetherial-dev-only-jwt-secret'),
+  GATEWAY_CACHE: flag.default(true),
+  GATEWAY_WORKERS: z.coerce.number().int().min(1).default(Math.min(availableParallelism(), 4)),
+  GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
+  GATEWAY_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
+  GATEWAY_MAX_COST: z.coerce.number().int().min(1).default(20_000),
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  GATEWAY_QUERY_PLAN_CACHE_MIB: z.coerce.number().int().min(1).default(30),
+  /** Redis commands of the cache give up after this long: a slow Redis must not slow answers. */
+  GATEWAY_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).default(150),
+  APOLLO_KEY: z.string().optional(),
+  APOLLO_GRAPH_REF: z.string().optional(),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const config = loadConfig(gatewayConfigSchema, env);
+  if (config.NODE_ENV === 'production' && config.JWT_SECRET === 'aetherial-dev-only-jwt-secret') {
+    throw new Error('invalid configuration:\n  JWT_SECRET: set a real secret in production');
+  }
+  return config;
+}
+
+/** `CORE_SUBGRAPH_URL` overrides the routing URL of subgraph `core` in the supergraph. */
+export function subgraphUrlOverride(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[`${name.toUpperCase()}_SUBGRAPH_URL`] || undefined;
+}

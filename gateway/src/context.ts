@@ -1,0 +1,11 @@
+import type { BaseContext } from '@apollo/server';
+import type { Logger } from '@aetherial/subgraph-kit';
+
+/** Per-request state of the gateway. */
+export interface GatewayContext extends BaseContext {
+  viewerId: string | null;
+  requestId: string;
+  log: Logger;
+  /** Entity and type tags reported by the subgraphs that answered (see subgraph-kit cache-tags). */
+  cacheTags: Set<string>;
+}

@@ -1,0 +1,50 @@
+/**
+ * Gateway entry point: a cluster of GATEWAY_WORKERS workers sharing port GATEWAY_PORT (query
+ * planning is CPU-bound, so one process per core). GATEWAY_WORKERS=1 runs in a single process.
+ */
+import cluster from 'node:cluster';
+import { loadGatewayConfig } from './config.js';
+import { startGateway } from './server.js';
+
+const config = loadGatewayConfig();
+
+function runWorker(name: string): void {
+  startGateway(config, name).then(
+    (gateway) => {
+      if (cluster.isPrimary || cluster.worker?.id === 1) {
+        gateway.log.info({ url: gateway.url, workers: config.GATEWAY_WORKERS }, `gateway ready at ${gateway.url}`);
+      }
+      const shutdown = (signal: NodeJS.Signals) => {
+        gateway.log.info({ signal }, 'gateway shutting down');
+        gateway.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+    },
+    (error: unknown) => {
+      console.error(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+if (config.GATEWAY_WORKERS > 1 && cluster.isPrimary) {
+  let stopping = false;
+  for (let i = 0; i < config.GATEWAY_WORKERS; i += 1) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`gateway worker ${worker.id} exited (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  const stopAll = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.once('SIGTERM', stopAll);
+  process.once('SIGINT', stopAll);
+} else {
+  runWorker(cluster.isPrimary ? 'gateway' : `worker-${cluster.worker?.id}`);
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { Redis } from 'ioredis';
+import { GraphQLError } from 'graphql';
+import {
+  createLogger,
+  PayloadTooLargeError,
+  readBody,
+  REQUEST_ID_HEADER,
+  sendJson,
+  toGraphQLRequest,
+  writeGraphQLResponse,
+  type Logger,
+} from '@aetherial/subgraph-kit';
+import type { RunningConsumer } from '@aetherial/events';
+import { tokenVerifier } from './auth.js';
+import { RedisApqStore } from './cache/apq-store.js';
+import { startCacheInvalidator } from './cache/invalidator.js';
+import { responseCachePlugin } from './cache/response-cache-plugin.js';
+import { ResponseStore } from './cache/response-store.js';
+import { createCacheRedis } from './cache/resilient-redis.js';
+import { subgraphUrlOverride, type GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { SubgraphDataSource } from './datasource.js';
+import { queryLimitsPlugin } from './limits.js';
+import { createGatewayMetrics } from './metrics.js';
+import { supergraphFromFile } from './supergraph.js';
+
+export interface RunningGateway {
+  url: string;
+  server: Server;
+  log: Logger;
+  stop: () => Promise<void>;
+}
+
+/** Counts errors by code and logs each request as one JSON line with its request id. */
+function observabilityPlugin(metrics: ReturnType<typeof createGatewayMetrics>): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ response, operationName, errors }) {
+          const ms = performance.now() - started;
+          metrics.duration.observe(ms / 1000);
+          const all = errors ?? (response.body.kind === 'single' ? response.body.singleResult.errors : undefined) ?? [];
+          metrics.requests.inc({ outcome: all.length > 0 ? 'error' : 'ok' });
+          for (const error of all) metrics.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+          contextValue.log.info(
+            { operationName, ms: Math.round(ms * 10) / 10, errors: all.length, cache: response.http.headers.get('x-cache') },
+            'request',
+          );
+        },
+      };
+    },
+  };
+}
+
+export async function startGateway(config: GatewayConfig, workerName = 'gateway'): Promise<RunningGateway> {
+  const log = createLogger('gateway', config.LOG_LEVEL);
+  const metrics = createGatewayMetrics();
+  const production = config.NODE_ENV === 'production';
+  let redisWarned = 0;
+  const onRedisError = (error: Error) => {
+    // One line every 10 s at most while Redis is down; the bypass metric counts every request.
+    if (Date.now() - redisWarned > 10_000) log.warn({ err: error.message }, 'Redis unavailable: cache and APQ bypassed');
+    redisWarned = Date.now();
+  };
+  const cacheRedis = createCacheRedis(config.REDIS_URL, config.GATEWAY_REDIS_TIMEOUT_MS, log);
+  const store = new ResponseStore(cacheRedis);
+
+  const managed = Boolean(config.APOLLO_KEY && config.APOLLO_GRAPH_REF);
+  let supergraphLoaded = false;
+  const gateway = new ApolloGateway({
+    ...(managed ? {} : { supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, log) }),
+    experimental_approximateQueryPlanStoreMiB: config.GATEWAY_QUERY_PLAN_CACHE_MIB,
+    logger: log,
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource({
+        name,
+        url: subgraphUrlOverride(name) ?? url ?? '',
+        secret: config.GATEWAY_SHARED_SECRET,
+        timeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+        metrics,
+      }),
+  });
+  gateway.onSchemaLoadOrUpdate(() => {
+    supergraphLoaded = true;
+  });
+
+  const httpServer = createServer();
+  const verify = tokenVerifier(config.JWT_SECRET);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !production,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: !production,
+    persistedQueries: { cache: new RedisApqStore(cacheRedis, onRedisError) },
+    logger: log,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      queryLimitsPlugin({
+        maxDepth: config.GATEWAY_MAX_DEPTH,
+        maxAliases: config.GATEWAY_MAX_ALIASES,
+        maxCost: config.GATEWAY_MAX_COST,
+      }),
+      observabilityPlugin(metrics),
+      ...(config.GATEWAY_CACHE ? [responseCachePlugin({ store, metrics, onRedisError })] : []),
+    ],
+  });
+  await apollo.start();
+
+  // Domain events invalidate the shared cache; a dead Redis only delays this, it never fails start-up.
+  let invalidator: RunningConsumer | undefined;
+  let stopping = false;
+  const eventsRedis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: null });
+  eventsRedis.on('error', () => undefined);
+  const startInvalidator = async () => {
+    while (config.GATEWAY_CACHE && !invalidator && !stopping) {
+      try {
+        if (eventsRedis.status === 'wait') await eventsRedis.connect();
+        invalidator = await startCacheInvalidator({
+          redis: eventsRedis,
+          store,
+          consumer: `${workerName}-${process.pid}`,
+          log,
+          onInvalidated: (count) => metrics.cacheInvalidations.inc(count),
+        });
+      } catch (error) {
+        log.warn({ err: (error as Error).message }, 'cache invalidator could not start; retrying in 2s');
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    }
+  };
+  void startInvalidator();
+
+  httpServer.on('request', (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? randomUUID();
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const route = async () => {
+      if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/ready') {
+        const redis = cacheRedis.status === 'ready' ? 'up' : 'bypassed';
+        if (stopping || !supergraphLoaded) return sendJson(res, 503, { status: stopping ? 'stopping' : 'no supergraph yet' });
+        return sendJson(res, 200, { status: 'ready', supergraph: 'loaded', redis });
+      }
+      if (path === '/metrics') {
+        res.setHeader('content-type', metrics.registry.contentType);
+        return res.end(await metrics.registry.metrics());
+      }
+      if (path !== '/' && path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
+      let body = '';
+      try {
+        body = await readBody(req, config.GATEWAY_MAX_BODY_BYTES);
+      } catch (error) {
+        if (!(error instanceof PayloadTooLargeError)) throw error;
+        return sendJson(res, 413, { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      }
+      const requestLog = log.child({ requestId });
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: toGraphQLRequest(req, body),
+        context: async () => {
+          const viewer = await verify(req.headers.authorization);
+          return { viewerId: viewer.userId, requestId, log: requestLog, cacheTags: new Set<string>() };
+        },
+      });
+      await writeGraphQLResponse(res, response);
+    };
+    route().catch((error: unknown) => {
+      const graphQLError = error instanceof GraphQLError ? error : undefined;
+      if (!graphQLError) log.error({ err: error, requestId }, 'request failed');
+      if (res.headersSent) return res.end();
+      sendJson(res, 500, { errors: [{ message: graphQLError?.message ?? 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`gateway: port ${config.GATEWAY_PORT} is already in use`) : error),
+    );
+    httpServer.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, resolve);
+  });
+  httpServer.keepAliveTimeout = 65_000;
+  const address = httpServer.address() as AddressInfo;
+  const url = `http://${config.GATEWAY_HOST}:${address.port}/graphql`;
+
+  return {
+    url,
+    server: httpServer,
+    log,
+    stop: async () => {
+      stopping = true;
+      await apollo.stop();
+      await invalidator?.stop();
+      cacheRedis.disconnect();
+      eventsRedis.disconnect();
+    },
+  };
+}

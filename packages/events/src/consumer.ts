@@ -1,0 +1,184 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { eventsStream, parseEventFields, type DomainEvent } from './event.js';
+
+export interface ConsumerOptions {
+  redis: Redis;
+  /** Consumer group: one per read model (`search-indexer`, `semantic-indexer`, ...). */
+  group: string;
+  /** This process's name inside the group; a restarted process may reuse it. */
+  consumer: string;
+  /**
+   * Applies a batch of events to the read model. Must be idempotent (at-least-once delivery) and
+   * guarded by entity version. Throwing fails the whole batch; it is retried one event at a time.
+   */
+  handle: (events: DomainEvent[]) => Promise<void>;
+  log: Logger;
+  stream?: string;
+  batchSize?: number;
+  blockMs?: number;
+  /** Deliveries before an event goes to the dead-letter stream with the failure reason. */
+  maxDeliveries?: number;
+  /** Pending entries idle this long belonged to a crashed consumer and are claimed. */
+  claimIdleMs?: number;
+  /** Start a new group at the beginning of the stream ('0', replay) or only new events ('$'). */
+  startFrom?: '0' | '$';
+}
+
+export interface RunningConsumer {
+  stop: () => Promise<void>;
+  /** Resolves once every event currently in the stream has been handled and acknowledged. */
+  drained: () => Promise<void>;
+  /** Events in the stream not yet delivered to this group, plus delivered but unacknowledged. */
+  lag: () => Promise<number>;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+export const deadLetterStream = (stream: string): string => `${stream}:dead`;
+
+async function ensureGroup(redis: Redis, stream: string, group: string, startFrom: string): Promise<void> {
+  try {
+    await redis.xgroup('CREATE', stream, group, startFrom, 'MKSTREAM');
+  } catch (error) {
+    if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+  }
+}
+
+/**
+ * A Redis Streams consumer-group loop: reads new entries, reclaims entries a crashed consumer left
+ * pending, acknowledges only after `handle` succeeded, and moves an entry that keeps failing to the
+ * dead-letter stream (with the reason) so one poison event does not stop the read model.
+ */
+export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
+  const {
+    redis: shared,
+    group,
+    consumer,
+    handle,
+    log,
+    stream = eventsStream(),
+    batchSize = 200,
+    blockMs = 1000,
+    maxDeliveries = 5,
+    claimIdleMs = 10_000,
+    startFrom = '0',
+  } = options;
+  // XREADGROUP BLOCK holds its connection; give the loop its own.
+  const redis = shared.duplicate();
+  await ensureGroup(redis, stream, group, startFrom);
+  let stopped = false;
+  const failures = new Map<string, number>();
+
+  const deadLetter = async (entry: StreamEntry, reason: string) => {
+    await redis
+      .multi()
+      .xadd(deadLetterStream(stream), '*', 'group', group, 'sourceId', entry[0], 'reason', reason, ...entry[1])
+      .xack(stream, group, entry[0])
+      .exec();
+    log.error({ entryId: entry[0], group, reason }, 'event moved to the dead-letter stream');
+  };
+
+  const processEntries = async (entries: StreamEntry[]) => {
+    if (entries.length === 0) return;
+    const parsed: { entry: StreamEntry; event: DomainEvent }[] = [];
+    for (const entry of entries) {
+      try {
+        parsed.push({ entry, event: parseEventFields(entry[1]) });
+      } catch (error) {
+        await deadLetter(entry, `unreadable event: ${(error as Error).message}`);
+      }
+    }
+    try {
+      await handle(parsed.map((p) => p.event));
+      if (parsed.length > 0) await redis.xack(stream, group, ...parsed.map((p) => p.entry[0]));
+      return;
+    } catch (error) {
+      log.warn({ err: error, group, batch: parsed.length }, 'batch failed; retrying its events one by one');
+    }
+    for (const { entry, event } of parsed) {
+      try {
+        await handle([event]);
+        await redis.xack(stream, group, entry[0]);
+        failures.delete(entry[0]);
+      } catch (error) {
+        const count = (failures.get(entry[0]) ?? 0) + 1;
+        failures.set(entry[0], count);
+        if (count >= maxDeliveries) {
+          failures.delete(entry[0]);
+          await deadLetter(entry, (error as Error).message);
+        } else {
+          log.warn({ err: error, entryId: entry[0], attempt: count }, 'event failed; will retry');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** count)));
+        }
+      }
+    }
+  };
+
+  const readPendingOfMine = async (): Promise<StreamEntry[]> => {
+    const reply = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', stream, '0')) as
+      | [string, StreamEntry[]][]
+      | null;
+    return reply?.[0]?.[1] ?? [];
+  };
+
+  const claimAbandoned = async (): Promise<StreamEntry[]> => {
+    const reply = (await redis.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', batchSize)) as [
+      string,
+      StreamEntry[],
+    ];
+    return (reply[1] ?? []).filter((entry) => entry[1] !== null);
+  };
+
+  const readNew = async (): Promise<StreamEntry[]> => {
+    const reply = (await redis.xreadgroup(
+      'GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', stream, '>',
+    )) as [string, StreamEntry[]][] | null;
+    return reply?.[0]?.[1] ?? [];
+  };
+
+  const loop = (async () => {
+    // First what this consumer name left unacknowledged before a crash, then the others' leftovers.
+    for (let pending = await readPendingOfMine(); pending.length > 0 && !stopped; pending = await readPendingOfMine()) {
+      await processEntries(pending);
+      if (failures.size > 0) break;
+    }
+    let lastClaim = 0;
+    while (!stopped) {
+      try {
+        if (Date.now() - lastClaim > claimIdleMs / 2) {
+          lastClaim = Date.now();
+          await processEntries(await claimAbandoned());
+        }
+        await processEntries(await readNew());
+        if (failures.size > 0) await processEntries(await readPendingOfMine());
+      } catch (error) {
+        if (stopped) break;
+        log.warn({ err: error, group }, 'consumer loop error; retrying in 1s');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  })();
+
+  const lag = async (): Promise<number> => {
+    const groups = (await shared.xinfo('GROUPS', stream)) as (string | number | null)[][];
+    for (const info of groups) {
+      const fields = new Map<string, string | number | null>();
+      for (let i = 0; i < info.length - 1; i += 2) fields.set(String(info[i]), info[i + 1] ?? null);
+      if (fields.get('name') === group) return Number(fields.get('lag') ?? 0) + Number(fields.get('pending') ?? 0);
+    }
+    return 0;
+  };
+
+  return {
+    lag,
+    drained: async () => {
+      while ((await lag()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+    stop: async () => {
+      stopped = true;
+      await loop;
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './event.js';
+export * from './relay.js';
+export * from './consumer.js';

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { DocumentNode } from 'graphql';
+import { cacheTagsPlugin } from './cache-tags.js';
+import { PayloadTooLargeError, readBody, sendJson, toGraphQLRequest, writeGraphQLResponse } from './http.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { ForgedRequestError, REQUEST_ID_HEADER, verifyViewerHeaders, type Viewer } from './viewer.js';
+
+/** What every resolver sees in its context, whatever the subgraph. */
+export interface RequestContext extends BaseContext {
+  viewer: Viewer;
+  requestId: string;
+  log: Logger;
+}
+
+export interface SubgraphOptions<TContext extends RequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  /** Resolvers typed by the subgraph (codegen types from its schema.graphql). */
+  resolvers: object;
+  port: number;
+  host?: string;
+  gatewaySecret: string;
+  /** Accept requests without the gateway's signature (local exploration of one subgraph). */
+  allowUnsigned?: boolean;
+  /** Adds the subgraph's per-request state (DataLoaders, store handles) to the base context. */
+  context: (base: RequestContext) => TContext | Promise<TContext>;
+  /** Readiness: throws when a store the subgraph needs is not answering. */
+  ready: () => Promise<void>;
+  /** Closes store connections after in-flight requests drained. */
+  close: () => Promise<void>;
+  maxBodyBytes?: number;
+  plugins?: ApolloServerPlugin<TContext>[];
+  log?: Logger;
+}
+
+export interface RunningSubgraph {
+  url: string;
+  server: Server;
+  log: Logger;
+  stop: () => Promise<void>;
+}
+
+function operationLabel(body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'operationName' in body) {
+    const name = (body as { operationName?: unknown }).operationName;
+    if (typeof name === 'string' && name.length > 0 && name.length < 100) return name;
+  }
+  return 'anonymous';
+}
+
+/**
+ * Starts a federation subgraph on node:http: POST /graphql (also /), GET /health (alive),
+ * GET /ready (stores answer), GET /metrics. Shuts down gracefully on SIGTERM/SIGINT.
+ */
+export async function startSubgraph<TContext extends RequestContext>(
+  options: SubgraphOptions<TContext>,
+): Promise<RunningSubgraph> {
+  const log = options.log ?? createLogger(options.name);
+  const metrics = createMetrics(options.name);
+  const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  const httpServer = createServer();
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      cacheTagsPlugin<TContext>(),
+      ...(options.plugins ?? []),
+    ],
+    includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
+    logger: log,
+  });
+  await apollo.start();
+  let stopping = false;
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? randomUUID();
+    const requestLog = log.child({ requestId });
+    let viewer: Viewer = { userId: null };
+    try {
+      viewer = verifyViewerHeaders(options.gatewaySecret, req.headers);
+    } catch (error) {
+      if (!(error instanceof ForgedRequestError) || !options.allowUnsigned) {
+        requestLog.warn({ reason: (error as Error).message }, 'rejected request not signed by the gateway');
+        return sendJson(res, 401, { errors: [{ message: (error as Error).message, extensions: { code: 'UNAUTHENTICATED' } }] });
+      }
+    }
+    let rawBody: string;
+    try {
+      rawBody = await readBody(req, maxBodyBytes);
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) {
+        return sendJson(res, 413, { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      }
+      throw error;
+    }
+    const httpGraphQLRequest = toGraphQLRequest(req, rawBody);
+    const operation = operationLabel(httpGraphQLRequest.body);
+    const endTimer = metrics.duration.startTimer({ operation });
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: () => Promise.resolve(options.context({ viewer, requestId, log: requestLog })),
+    });
+    endTimer();
+    metrics.requests.inc({ operation, outcome: (response.status ?? 200) < 400 ? 'ok' : 'error' });
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    await writeGraphQLResponse(res, response);
+  };
+
+  httpServer.on('request', (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = async () => {
+      if (path === '/health') return sendJson(res, 200, { status: 'ok', service: options.name });
+      if (path === '/ready') {
+        if (stopping) return sendJson(res, 503, { status: 'stopping' });
+        try {
+          await options.ready();
+          return sendJson(res, 200, { status: 'ready', service: options.name });
+        } catch (error) {
+          return sendJson(res, 503, { status: 'not ready', reason: (error as Error).message });
+        }
+      }
+      if (path === '/metrics') {
+        res.setHeader('content-type', metrics.registry.contentType);
+        return res.end(await metrics.registry.metrics());
+      }
+      if (path === '/graphql' || path === '/') return handleGraphQL(req, res);
+      return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
+    };
+    route().catch((error: unknown) => {
+      log.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal error' }] });
+      else res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`${options.name}: port ${options.port} is already in use`) : error),
+    );
+    httpServer.listen(options.port, options.host ?? '127.0.0.1', resolve);
+  });
+  httpServer.keepAliveTimeout = 65_000;
+  const address = httpServer.address() as AddressInfo;
+  const url = `http://127.0.0.1:${address.port}/graphql`;
+  log.info({ url }, `${options.name} subgraph ready`);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      await apollo.stop(); // drains in-flight requests, then closes the HTTP server
+      await options.close();
+      log.info(`${options.name} subgraph stopped`);
+    })());
+  return { url, server: httpServer, log, stop };
+}
+
+/** For a subgraph's `src/index.ts`: stop gracefully on SIGTERM/SIGINT, exit non-zero on a failed start. */
+export function runUntilSignalled(start: () => Promise<RunningSubgraph>): void {
+  start().then(
+    (running) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        running.log.info({ signal }, 'shutting down');
+        running.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            running.log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}
