@@ -35,7 +35,7 @@ async function waitReady(store: StoreDef, url: URL, pid: number): Promise<void> 
   while (Date.now() < deadline) {
     if (runningPid(store.name) !== pid) {
       throw new StackError(
-        `${store.name} exited during start-up.\n--- last lines of ${logFile(store.name)} ---\n${tailOfLog(store.name)}\n` +
+        `${store.name} exited during start-up.\n${tailOfLog(store.name)}\n` +
           `retry with: npm run stack -- up ${store.name}`,
       );
     }
@@ -50,7 +50,7 @@ async function waitReady(store: StoreDef, url: URL, pid: number): Promise<void> 
   }
   throw new StackError(
     `${store.name} not ready after ${store.readyTimeoutMs / 1000}s (last probe: ${lastError}).\n` +
-      `--- last lines of ${logFile(store.name)} ---\n${tailOfLog(store.name)}\n` +
+      `${tailOfLog(store.name)}\n` +
       `retry with: npm run stack -- up ${store.name}   (full log: npm run stack -- logs ${store.name})`,
   );
 }

@@ -92,8 +92,9 @@ export async function stopProcess(name: string, signal: NodeJS.Signals, graceMs 
   return true;
 }
 
+/** The last lines of a process's log under a header naming the file, for error messages. */
 export function tailOfLog(name: string, lines = 30): string {
   const file = logFile(name);
-  if (!existsSync(file)) return '(no log yet)';
-  return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+  if (!existsSync(file)) return `(no log yet at ${file})`;
+  return `--- last lines of ${file} ---\n${readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n')}`;
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm start`: the whole graph on this machine. Brings the stack up, composes the supergraph,
+ * starts every subgraph and the gateway, seeds demo data when the stores are empty, waits until
+ * everything is ready and prints the gateway URL. Ctrl-C stops what it started (the stores keep
+ * running: `npm run stack -- down` stops them).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dataDir, elapsed, logFile, repoRoot, say } from './context.js';
+import { up } from './lifecycle.js';
+import { seedIfEmpty } from './seed/seed-if-empty.js';
+import { stores } from './stores/index.js';
+import { tailOfLog } from './supervisor.js';
+
+interface Service {
+  name: string;
+  workspace: string;
+  port: number;
+}
+
+const services: Service[] = [
+  { name: 'core', workspace: 'subgraphs/core', port: 4001 },
+  { name: 'content', workspace: 'subgraphs/content', port: 4002 },
+  { name: 'social', workspace: 'subgraphs/social', port: 4003 },
+  { name: 'search', workspace: 'subgraphs/search', port: 4004 },
+  { name: 'semantic', workspace: 'subgraphs/semantic', port: 4005 },
+];
+const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
+const children: { name: string; child: ChildProcess }[] = [];
+
+function run(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  const log = createWriteStream(logFile(name), { flags: 'a' });
+  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  children.push({ name, child });
+  return child;
+}
+
+async function runToEnd(name: string, command: string, args: string[]): Promise<void> {
+  const child = run(name, command, args);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`${name} failed (exit ${code}).\n${tailOfLog(name)}`);
+}
+
+async function waitReady(name: string, url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`${name} exited (code ${child.exitCode}) before it was ready.\n${tailOfLog(name)}`);
+    }
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(300);
+  }
+  throw new Error(`${name} not ready after ${timeoutMs / 1000}s.\n${tailOfLog(name)}`);
+}
+
+function stopAll(): Promise<void> {
+  return Promise.all(
+    children
+      .filter(({ child }) => child.exitCode === null)
+      .map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+          }),
+      ),
+  ).then(() => undefined);
+}
+
+async function main(): Promise<void> {
+  say('stack', 'starting the stores (first run installs and builds them: several minutes)');
+  const reports = await Promise.all(stores.map((store) => up(store)));
+  say('stack', `ready: ${reports.map((r) => `${r.store} ${r.state}`).join(', ')}`);
+
+  await runToEnd('compose', 'npx', ['tsx', 'gateway/src/compose/cli.ts']);
+  say('compose', 'supergraph.graphql composed from supergraph.yaml');
+
+  for (const service of services) {
+    const child = run(service.name, 'npx', ['tsx', `${service.workspace}/src/index.ts`]);
+    say(service.name, `starting on :${service.port} (log: ${logFile(service.name)})`);
+    await waitReady(service.name, `http://127.0.0.1:${service.port}/ready`, child);
+    say(service.name, 'ready');
+  }
+
+  await seedIfEmpty((message) => say('seed', message));
+
+  const gateway = run('gateway', 'npx', ['tsx', 'gateway/src/index.ts'], { GATEWAY_PORT: String(gatewayPort) });
+  await waitReady('gateway', `http://127.0.0.1:${gatewayPort}/ready`, gateway);
+  const url = `http://127.0.0.1:${gatewayPort}/graphql`;
+  console.log(`\n  Aetherial graph ready in ${elapsed().trim()}\n\n  Gateway:        ${url}`);
+  console.log(`  Apollo Sandbox: open ${url} in a browser`);
+  console.log(`  Logs:           ${join(dataDir, 'logs')}/<service>.log\n  Stop:           Ctrl-C (stores keep running; npm run stack -- down)\n`);
+
+  // Stay in the foreground; a service that dies is reported with its log tail.
+  for (const { name, child } of children) {
+    child.on('exit', (code, signal) => {
+      if (!stopping) console.error(`${name} exited (${signal ?? code}).\n${tailOfLog(name)}`);
+    });
+  }
+}
+
+let stopping = false;
+const onSignal = () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping the graph…');
+  stopAll().then(() => process.exit(0));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+main().catch(async (error: unknown) => {
+  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+  stopping = true;
+  await stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { formatDuration, requireGo, runWithProgress, serialGoBuild } from '../exec.js';
+import type { StackContext, StoreDef } from '../store.js';
+import { portOf } from '../url.js';
+
+/**
+ * FerretDB v1 (MongoDB wire protocol) on SQLite, built from `stack/go/ferretdb`: a tiny main of ours that
+ * embeds `github.com/FerretDB/FerretDB/ferretdb`, because `go install .../cmd/ferretdb` builds a binary
+ * that panics at start (FerretDB issue 2982). SQLite keeps it independent of our PostgreSQL's startup.
+ */
+const version = '1.24.2';
+const defaultPort = 27017;
+
+const sourceDir = (ctx: StackContext) => join(ctx.root, 'stack', 'go', 'ferretdb');
+
+/** The binary's directory is keyed by FerretDB's version and our sources, so an edit to them rebuilds. */
+function binaryPath(ctx: StackContext): string {
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'main.go']) hash.update(readFileSync(join(sourceDir(ctx), file)));
+  return join(ctx.toolsDir, `ferretdb-${version}-${hash.digest('hex').slice(0, 12)}`, 'ferretdb');
+}
+
+export const ferretdb: StoreDef = {
+  name: 'ferretdb',
+  urlEnv: 'MONGODB_URL',
+  defaultUrl: 'mongodb://127.0.0.1:27017/aetherial',
+  ports: (url) => [portOf(url, defaultPort)],
+  readyTimeoutMs: 30_000,
+
+  async install(ctx) {
+    const binary = binaryPath(ctx);
+    if (existsSync(binary)) return;
+    const go = await requireGo();
+    await serialGoBuild('ferretdb build', ctx.log, async () => {
+      if (existsSync(binary)) return;
+      const dir = join(binary, '..');
+      mkdirSync(dir, { recursive: true });
+      // Build beside the target and rename: an interrupted build never looks installed.
+      const partial = `${binary}.partial-${process.pid}`;
+      ctx.log(`building FerretDB ${version} with Go (a few minutes the first time) into ${dir}`);
+      try {
+        const { elapsedMs } = await runWithProgress(go, ['build', '-trimpath', '-v', '-o', partial, '.'], {
+          cwd: sourceDir(ctx),
+          env: { CGO_ENABLED: '0' },
+          log: ctx.log,
+          label: 'ferretdb build',
+        });
+        renameSync(partial, binary);
+        ctx.log(`FerretDB built in ${formatDuration(elapsedMs)}`);
+      } finally {
+        rmSync(partial, { force: true });
+      }
+    });
+  },
+
+  async process(ctx, url) {
+    return {
+      command: binaryPath(ctx),
+      args: [
+        '-listen-addr',
+        `127.0.0.1:${portOf(url, defaultPort)}`,
+        '-handler',
+        'sqlite',
+        '-sqlite-dir',
+        join(ctx.storeDir, 'sqlite'),
+      ],
+    };
+  },
+
+  async probe(url) {
+    const client = new MongoClient(url.toString(), {
+      serverSelectionTimeoutMS: 2000,
+      connectTimeoutMS: 2000,
+      socketTimeoutMS: 5000,
+    });
+    try {
+      await client.connect();
+      await client.db().admin().ping();
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  },
+};
