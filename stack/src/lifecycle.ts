@@ -80,6 +80,10 @@ export async function up(store: StoreDef): Promise<StoreReport> {
   await store.install(ctx);
   for (const port of store.ports(url)) {
     if (!(await isPortFree(port))) {
+      // The store may already run outside the stack (docker compose, a system service): use it, leave it alone.
+      if ((await probeOnce(store, url)) === undefined) {
+        return report('external', { detail: `already answering on :${port}, not started here; left alone` });
+      }
       throw new StackError(
         `${store.name}: port ${port} on 127.0.0.1 is already in use by a process this stack did not start. ` +
           `Stop it, or point ${store.urlEnv} at another port (or at that store, if it is one you manage).`,

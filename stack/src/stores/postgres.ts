@@ -88,9 +88,11 @@ export const postgres: StoreDef = {
 
   async probe(url, ctx) {
     // Before afterReady creates the app role only the local superuser can log in, over the socket.
-    const client = isExternal(url)
-      ? new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 2000 })
-      : superuserClient(ctx, url);
+    // A cluster not started by the stack (external, docker compose) has no socket of ours.
+    const ownSocket = !isExternal(url) && existsSync(join(socketDir(ctx), `.s.PGSQL.${portOf(url, 5432)}`));
+    const client = ownSocket
+      ? superuserClient(ctx, url)
+      : new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 2000 });
     try {
       await client.connect();
       await client.query('SELECT 1');

@@ -31,7 +31,18 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
 public final class Neo4jLauncher {
     private Neo4jLauncher() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable e) {
+            // Exit even when the half-started server left non-daemon threads behind.
+            System.err.println("[neo4j-launcher] failed to start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         String home = args.length > 0 ? args[0] : System.getProperty("neo4j.home");
         if (home == null || home.isBlank()) {
             System.err.println("usage: Neo4jLauncher HOME_DIR [BOLT_PORT]  (or -Dneo4j.home=DIR -Dneo4j.bolt.port=PORT)");

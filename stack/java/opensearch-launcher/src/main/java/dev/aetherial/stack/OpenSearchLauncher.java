@@ -51,7 +51,18 @@ public final class OpenSearchLauncher {
 
     private OpenSearchLauncher() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable e) {
+            // Exit even when the half-started server left non-daemon threads behind.
+            System.err.println("[opensearch-launcher] failed to start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         // Netty4Plugin sets the processor count itself; a second setter (Netty's default) would fail the node.
         if (System.getProperty("opensearch.set.netty.runtime.available.processors") == null) {
             System.setProperty("opensearch.set.netty.runtime.available.processors", "false");
