@@ -83,11 +83,11 @@ async function main(): Promise<void> {
   const reports = await Promise.all(stores.map((store) => up(store)));
   say('stack', `ready: ${reports.map((r) => `${r.store} ${r.state}`).join(', ')}`);
 
-  await runToEnd('compose', 'npx', ['tsx', 'gateway/src/compose/cli.ts']);
+  await runToEnd('compose', process.execPath, ['--import', 'tsx', 'gateway/src/compose/cli.ts']);
   say('compose', 'supergraph.graphql composed from supergraph.yaml');
 
   for (const service of services) {
-    const child = run(service.name, 'npx', ['tsx', `${service.workspace}/src/index.ts`]);
+    const child = run(service.name, process.execPath, ['--import', 'tsx', `${service.workspace}/src/index.ts`]);
     say(service.name, `starting on :${service.port} (log: ${logFile(service.name)})`);
     await waitReady(service.name, `http://127.0.0.1:${service.port}/ready`, child);
     say(service.name, 'ready');
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
 
   await seedIfEmpty((message) => say('seed', message));
 
-  const gateway = run('gateway', 'npx', ['tsx', 'gateway/src/index.ts'], { GATEWAY_PORT: String(gatewayPort) });
+  const gateway = run('gateway', process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], { GATEWAY_PORT: String(gatewayPort) });
   await waitReady('gateway', `http://127.0.0.1:${gatewayPort}/ready`, gateway);
   const url = `http://127.0.0.1:${gatewayPort}/graphql`;
   console.log(`\n  Aetherial graph ready in ${elapsed().trim()}\n\n  Gateway:        ${url}`);

@@ -66,6 +66,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   } = options;
   // XREADGROUP BLOCK holds its connection; give the loop its own.
   const redis = shared.duplicate();
+  // Connection errors surface as failed commands in the loop below; this only keeps them out of stderr.
+  redis.on('error', (error: Error) => log.debug({ err: error.message, group }, 'consumer connection error'));
   await ensureGroup(redis, stream, group, startFrom);
   let stopped = false;
   const failures = new Map<string, number>();
@@ -154,6 +156,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
         if (failures.size > 0) await processEntries(await readPendingOfMine());
       } catch (error) {
         if (stopped) break;
+        if (String((error as Error).message).includes('NOGROUP')) {
+          // The stream or the group was deleted under us (FLUSHALL, a reset): recreate and go on.
+          log.warn({ group, stream }, 'consumer group missing; recreating it');
+          await ensureGroup(redis, stream, group, startFrom).catch(() => undefined);
+          continue;
+        }
         log.warn({ err: error, group }, 'consumer loop error; retrying in 1s');
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
