@@ -1,0 +1,114 @@
+import { badUserInput, notFound, unauthenticated } from '@aetherial/subgraph-kit';
+import type { CoreContext } from './context.js';
+import type { Resolvers } from './generated/graphql.js';
+import { ordersPage, productsPage, usersPage } from './pages.js';
+import { DateTime } from './scalars.js';
+import { placeOrder } from './services/orders.js';
+import { createProduct, updateProduct } from './services/products.js';
+import { logIn, signUp } from './services/users.js';
+import type { UserRow } from './store.js';
+
+function viewerId(context: CoreContext): string {
+  if (context.viewer.userId === null) throw unauthenticated();
+  return context.viewer.userId;
+}
+
+/** The viewer's account; a token for an account that no longer exists is not a sign-in. */
+async function viewer(context: CoreContext): Promise<UserRow> {
+  const user = await context.loaders.userById.load(viewerId(context));
+  if (!user) throw unauthenticated('your account no longer exists: sign in again');
+  return user;
+}
+
+/** For fields that fetch by id: a missing entity is null plus a NOT_FOUND error. */
+function found<T>(value: T | null, type: string, id: string): T {
+  if (value === null) throw notFound(type, id);
+  return value;
+}
+
+/** For non-null references (an order's buyer or product): missing means broken data, not bad input. */
+function present<T>(value: T | null, what: string): T {
+  if (value === null) throw new Error(`${what} is missing`);
+  return value;
+}
+
+async function authPayload(context: CoreContext, user: UserRow) {
+  context.loaders.userById.prime(user.id, user);
+  context.signedInAs = user.id;
+  return { token: await context.issueToken(user.id), user };
+}
+
+export const resolvers: Resolvers = {
+  DateTime,
+
+  Query: {
+    me: (_parent, _args, context) =>
+      context.viewer.userId === null ? null : context.loaders.userById.load(context.viewer.userId),
+
+    user: async (_parent, { id, handle }, context) => {
+      if ((id == null) === (handle == null)) throw badUserInput('id', 'give exactly one of id or handle');
+      if (id != null) return found(await context.loaders.userById.load(id), 'User', id);
+      const user = found(await context.db.user.findUnique({ where: { handle: handle!.trim().toLowerCase() } }), 'User', handle!);
+      context.loaders.userById.prime(user.id, user);
+      return user;
+    },
+
+    users: (_parent, { first, after }, context) => usersPage(context.db, first, after),
+
+    product: async (_parent, { id }, context) => found(await context.loaders.productById.load(id), 'Product', id),
+
+    products: (_parent, { first, after }, context) => productsPage(context.db, first, after),
+
+    // Someone else's order answers NOT_FOUND too: its existence is the buyer's business.
+    order: async (_parent, { id }, context) => {
+      const buyerId = viewerId(context);
+      const order = await context.loaders.orderById.load(id);
+      if (!order || order.buyerId !== buyerId) throw notFound('Order', id);
+      return order;
+    },
+
+    myOrders: (_parent, { first, after }, context) => ordersPage(context.db, viewerId(context), first, after),
+  },
+
+  Mutation: {
+    signUp: async (_parent, { input }, context) => authPayload(context, await signUp(context.db, input)),
+    logIn: async (_parent, { input }, context) => authPayload(context, await logIn(context.db, input)),
+    createProduct: async (_parent, { input }, context) => {
+      viewerId(context);
+      return createProduct(context.db, input);
+    },
+    updateProduct: async (_parent, { id, input }, context) => {
+      viewerId(context);
+      return updateProduct(context.db, id, input);
+    },
+    placeOrder: async (_parent, { input }, context) => {
+      const buyer = await viewer(context);
+      return placeOrder(context.db, buyer.id, input);
+    },
+  },
+
+  User: {
+    __resolveReference: (reference, context) => context.loaders.userById.load(reference.id),
+    email: (user, _args, context) =>
+      context.viewer.userId === user.id || context.signedInAs === user.id ? user.email : null,
+  },
+
+  Product: {
+    __resolveReference: (reference, context) => context.loaders.productById.load(reference.id),
+  },
+
+  Order: {
+    __resolveReference: async (reference, context) => {
+      const order = await context.loaders.orderById.load(reference.id);
+      return order && order.buyerId === context.viewer.userId ? order : null;
+    },
+    buyer: async (order, _args, context) =>
+      present(await context.loaders.userById.load(order.buyerId), `buyer ${order.buyerId} of order ${order.id}`),
+    items: (order, _args, context) => context.loaders.orderItemsByOrderId.load(order.id),
+  },
+
+  OrderItem: {
+    product: async (item, _args, context) =>
+      present(await context.loaders.productById.load(item.productId), `product ${item.productId} of order ${item.orderId}`),
+  },
+};

@@ -1,0 +1,64 @@
+import { startOutboxRelay, type RunningRelay } from '@aetherial/events';
+import { createLogger, loadTypeDefs, startSubgraph, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import { Redis } from 'ioredis';
+import { tokenIssuer } from './auth.js';
+import type { CoreConfig } from './config.js';
+import { coreContextFactory } from './context.js';
+import { migrate } from './migrate.js';
+import { createOutbox } from './outbox.js';
+import { resolvers } from './resolvers.js';
+import { createDb, pingDb, type CoreDb } from './store.js';
+
+export interface RunningCoreSubgraph extends RunningSubgraph {
+  db: CoreDb;
+  /** The outbox relay when CORE_OUTBOX_RELAY is on. */
+  relay: RunningRelay | null;
+}
+
+/** Starts the core subgraph (used by src/index.ts and by the tests, on port 0). */
+export async function createSubgraph(config: CoreConfig): Promise<RunningCoreSubgraph> {
+  const log = createLogger('core', config.LOG_LEVEL);
+  if (config.CORE_MIGRATE_ON_START) {
+    await migrate({ databaseUrl: config.CORE_DATABASE_URL, log: (message) => log.info(message) });
+  }
+  const db = createDb({
+    databaseUrl: config.CORE_DATABASE_URL,
+    poolSize: config.CORE_DATABASE_POOL_SIZE,
+    onLog: (level, message) => log[level]({ source: 'prisma' }, message),
+  });
+  let redis: Redis | null = null;
+  let relay: RunningRelay | null = null;
+  const outbox = createOutbox(db);
+  if (config.CORE_OUTBOX_RELAY) {
+    redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    redis.on('error', (error) => log.debug({ err: error }, 'redis error'));
+    relay = startOutboxRelay({ outbox, redis, log: log.child({ component: 'outbox-relay' }) });
+  }
+  try {
+    const running = await startSubgraph({
+      name: 'core',
+      typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
+      resolvers,
+      port: config.CORE_PORT,
+      host: config.CORE_HOST,
+      gatewaySecret: config.GATEWAY_SHARED_SECRET,
+      allowUnsigned: config.CORE_ALLOW_UNSIGNED,
+      context: coreContextFactory(db, tokenIssuer(config.JWT_SECRET)),
+      ready: () => pingDb(db),
+      close: async () => {
+        await relay?.stop();
+        await outbox.close();
+        await redis?.quit().catch(() => undefined);
+        await db.$disconnect();
+      },
+      log,
+    });
+    return { ...running, db, relay };
+  } catch (error) {
+    await relay?.stop();
+    await outbox.close();
+    redis?.disconnect();
+    await db.$disconnect();
+    throw error;
+  }
+}

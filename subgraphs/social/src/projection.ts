@@ -1,0 +1,72 @@
+import { Graph, int } from './neo4j.js';
+
+/** What social keeps of a post owned by content. */
+export interface PostState {
+  id: string;
+  authorId: string;
+  /** ISO-8601, normalised so that string order is time order. */
+  createdAt: string;
+  status: string;
+  version: number;
+}
+
+/** Applies a node's change only when it is newer than what the graph holds. */
+const newerThanStored = (node: string) => `${node}.version IS NULL OR ${node}.version < $version`;
+
+/**
+ * The projection of content's posts and core's users into the graph. Every write is idempotent:
+ * a redelivered or older event (version not above the stored one) changes nothing.
+ * Each method answers whether the change was applied.
+ */
+export class Projection {
+  constructor(private readonly graph: Graph) {}
+
+  async upsertPost(post: PostState): Promise<boolean> {
+    const rows = await this.graph.write<{ id: string }>(
+      `MERGE (post:Post {id: $id})
+       WITH post WHERE ${newerThanStored('post')}
+       SET post.authorId = $authorId, post.createdAt = $createdAt, post.status = $status,
+           post.version = $version, post.deleted = false
+       MERGE (author:User {id: $authorId})
+       MERGE (author)-[:AUTHORED]->(post)
+       WITH post, author
+       CALL (post, author) {
+         MATCH (previous:User)-[stale:AUTHORED]->(post) WHERE previous <> author
+         DELETE stale
+       }
+       RETURN post.id AS id`,
+      { ...post, version: int(post.version) },
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Keeps a tombstone (id, version, deleted) so an older event delivered late cannot bring the
+   * post back; its likes and authorship go.
+   */
+  async deletePost(id: string, version: number): Promise<boolean> {
+    const rows = await this.graph.write<{ id: string }>(
+      `MERGE (post:Post {id: $id})
+       WITH post WHERE ${newerThanStored('post')}
+       SET post.version = $version, post.deleted = true
+       WITH post
+       CALL (post) {
+         MATCH (post)-[relation]-()
+         DELETE relation
+       }
+       RETURN post.id AS id`,
+      { id, version: int(version) },
+    );
+    return rows.length > 0;
+  }
+
+  async mergeUser(id: string): Promise<boolean> {
+    const rows = await this.graph.write<{ created: boolean }>(
+      `OPTIONAL MATCH (existing:User {id: $id})
+       MERGE (user:User {id: $id})
+       RETURN existing IS NULL AS created`,
+      { id },
+    );
+    return rows[0]?.created ?? false;
+  }
+}

@@ -1,0 +1,66 @@
+import { createLogger, loadTypeDefs, startSubgraph, type Logger, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import { Redis } from 'ioredis';
+import type { SocialConfig } from './config.js';
+import type { SocialContext } from './context.js';
+import { createLoaders } from './loaders.js';
+import { createDriver, ensureSchema, Graph, type Driver } from './neo4j.js';
+import { startProjector } from './projector.js';
+import { resolvers } from './resolvers.js';
+import { SocialStore } from './store.js';
+import type { RunningConsumer } from './stream-consumer.js';
+
+export interface SocialDependencies {
+  /** A driver to use instead of one made from the config (tests wrap it); the caller closes it. */
+  driver?: Driver;
+  log?: Logger;
+}
+
+export interface RunningSocial extends RunningSubgraph {
+  store: SocialStore;
+}
+
+/** The social subgraph (and, when enabled, its projector), shared by src/index.ts and the tests. */
+export async function createSubgraph(config: SocialConfig, dependencies: SocialDependencies = {}): Promise<RunningSocial> {
+  const log = dependencies.log ?? createLogger('social', config.LOG_LEVEL);
+  const driver = dependencies.driver ?? createDriver(config);
+  const graph = new Graph(driver, config.NEO4J_DATABASE);
+  const store = new SocialStore(graph);
+  let projectorRedis: Redis | undefined;
+  let projector: RunningConsumer | undefined;
+  const closeStores = async () => {
+    await projector?.stop();
+    projectorRedis?.disconnect();
+    if (!dependencies.driver) await driver.close();
+  };
+
+  try {
+    await ensureSchema(graph);
+    if (config.SOCIAL_PROJECTOR) {
+      projectorRedis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null });
+      projector = startProjector({
+        graph,
+        redis: projectorRedis,
+        log,
+        stream: config.EVENTS_STREAM,
+        group: config.SOCIAL_PROJECTOR_GROUP,
+        consumer: config.SOCIAL_PROJECTOR_CONSUMER,
+      });
+    }
+    const running = await startSubgraph<SocialContext>({
+      name: 'social',
+      typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
+      resolvers,
+      port: config.SOCIAL_PORT,
+      gatewaySecret: config.GATEWAY_SHARED_SECRET,
+      allowUnsigned: config.SOCIAL_ALLOW_UNSIGNED,
+      log,
+      context: (base) => ({ ...base, store, loaders: createLoaders(store, base.viewer.userId) }),
+      ready: () => graph.ping(),
+      close: closeStores,
+    });
+    return { ...running, store };
+  } catch (error) {
+    await closeStores();
+    throw error;
+  }
+}
