@@ -33,6 +33,15 @@ export function startOutboxRelay({ outbox, redis, log, intervalMs = 100, batchSi
   let running: Promise<number> = Promise.resolve(0);
   let stopped = false;
   let failures = 0;
+  let wake: (() => void) | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
 
   const publishBatch = async (): Promise<number> => {
     const events = await outbox.pending(batchSize);
@@ -66,7 +75,7 @@ export function startOutboxRelay({ outbox, redis, log, intervalMs = 100, batchSi
         if (failures === 1 || failures % 50 === 0) log.warn({ err: error, failures }, 'outbox relay could not publish; will retry');
         running = Promise.resolve(0);
       }
-      await new Promise((resolve) => setTimeout(resolve, failures === 0 ? intervalMs : Math.min(5000, intervalMs * 2 ** failures)));
+      await sleep(failures === 0 ? intervalMs : Math.min(5000, intervalMs * 2 ** failures));
     }
   };
   const loop = tick();
@@ -75,6 +84,7 @@ export function startOutboxRelay({ outbox, redis, log, intervalMs = 100, batchSi
     flush,
     stop: async () => {
       stopped = true;
+      wake?.(); // do not wait out the poll interval or a backoff
       await loop;
       await running.catch(() => 0);
     },
