@@ -99,6 +99,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     gateway,
     introspection: !production,
     csrfPrevention: true,
+    stopOnTerminationSignals: false, // index.ts stops the gateway (and its invalidator) on signals
     includeStacktraceInErrorResponses: !production,
     persistedQueries: { cache: new RedisApqStore(cacheRedis, onRedisError) },
     logger: log,

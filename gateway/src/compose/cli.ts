@@ -8,9 +8,11 @@ import { compose } from './compose.js';
 import { readSupergraphConfig } from './supergraph-config.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-const configPath = resolve(root, process.argv[2] ?? 'supergraph.yaml');
-const outputPath = resolve(root, process.argv[3] ?? 'supergraph.graphql');
-const check = process.argv.includes('--check');
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const [configArg, outputArg] = args.filter((arg) => !arg.startsWith('--'));
+const configPath = resolve(root, configArg ?? 'supergraph.yaml');
+const outputPath = resolve(root, outputArg ?? 'supergraph.graphql');
 
 const subgraphs = readSupergraphConfig(configPath);
 const outcome = compose(subgraphs);

@@ -76,6 +76,8 @@ export async function startSubgraph<TContext extends RequestContext>(
       ...(options.plugins ?? []),
     ],
     includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
+    // runUntilSignalled owns SIGTERM/SIGINT: it stops Apollo, then closes the stores, then exits.
+    stopOnTerminationSignals: false,
     logger: log,
   });
   await apollo.start();

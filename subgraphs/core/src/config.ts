@@ -25,7 +25,8 @@ export const coreConfigSchema = baseConfigSchema.extend({
 export type CoreConfig = z.infer<typeof coreConfigSchema>;
 
 export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
-  const config = loadConfig(coreConfigSchema, env);
+  // DATABASE_URL is the stack's name for the PostgreSQL URL; CORE_DATABASE_URL wins when both are set.
+  const config = loadConfig(coreConfigSchema, { ...env, CORE_DATABASE_URL: env.CORE_DATABASE_URL ?? env.DATABASE_URL });
   if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
     throw new Error('invalid configuration:\n  JWT_SECRET: set a real secret in production');
   }

@@ -1,0 +1,164 @@
+import { Client, errors, type API } from '@opensearch-project/opensearch';
+import {
+  bulkLines,
+  bulkResults,
+  describeEngineError,
+  EngineRequestError,
+  EngineUnavailableError,
+  searchResult,
+  type AliasAction,
+  type BulkItemResult,
+  type BulkOperation,
+  type EngineSearchResult,
+  type IndexDefinition,
+  type SearchEngine,
+  type StoredDocument,
+} from './engine.js';
+
+export interface EngineConnection {
+  url: string;
+  username?: string;
+  password?: string;
+  apiKey?: string;
+  requestTimeoutMs: number;
+}
+
+/** Client errors -> the engine's two error kinds, so callers never see a client's classes. */
+function translate(error: unknown): Error {
+  if (error instanceof errors.ResponseError) {
+    const status = error.statusCode ?? 500;
+    const { type, reason } = describeEngineError(error.body);
+    // 429 (rejected execution) and 5xx mean "try later", not "your request is wrong".
+    if (status === 429 || status >= 500)
+      return new EngineUnavailableError('opensearch', `${status} ${type}: ${reason}`);
+    return new EngineRequestError('opensearch', status, type, reason);
+  }
+  if (
+    error instanceof errors.ConnectionError ||
+    error instanceof errors.TimeoutError ||
+    error instanceof errors.NoLivingConnectionsError
+  ) {
+    return new EngineUnavailableError('opensearch', error.message);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+async function call<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    throw translate(error);
+  }
+}
+
+const isNotFound = (error: unknown): boolean => error instanceof EngineRequestError && error.status === 404;
+
+/** The engine on `@opensearch-project/opensearch` (verified against OpenSearch 2.19 here). */
+export function createOpenSearchEngine(connection: EngineConnection): SearchEngine {
+  const client = new Client({
+    node: connection.url,
+    requestTimeout: connection.requestTimeoutMs,
+    // One retry on another node/connection; the indexer and the reindex retry on their own.
+    maxRetries: 1,
+    ...(connection.username
+      ? { auth: { username: connection.username, password: connection.password ?? '' } }
+      : {}),
+  });
+
+  return {
+    kind: 'opensearch',
+
+    async ping() {
+      await call(() => client.info());
+    },
+
+    async createIndex(name: string, definition: IndexDefinition, aliases: string[] = []) {
+      const body = {
+        settings: definition.settings,
+        mappings: definition.mappings,
+        aliases: Object.fromEntries(aliases.map((alias) => [alias, {}])),
+      } as API.Indices_Create_RequestBody;
+      await call(() => client.indices.create({ index: name, body }));
+    },
+
+    async deleteIndex(name: string) {
+      try {
+        await call(() => client.indices.delete({ index: name }));
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    },
+
+    async aliasTargets(alias: string) {
+      try {
+        const response = await call(() => client.indices.getAlias({ name: alias }));
+        return Object.keys(response.body as Record<string, unknown>).sort();
+      } catch (error) {
+        if (isNotFound(error)) return [];
+        throw error;
+      }
+    },
+
+    async updateAliases(actions: AliasAction[]) {
+      const body = { actions } as API.Indices_UpdateAliases_RequestBody;
+      await call(() => client.indices.updateAliases({ body }));
+    },
+
+    async mappingMeta(index: string) {
+      const response = await call(() => client.indices.getMapping({ index }));
+      const mappings = Object.values(
+        response.body as Record<string, { mappings?: { _meta?: Record<string, unknown> } }>,
+      );
+      return mappings[0]?.mappings?._meta ?? {};
+    },
+
+    async bulk(operations: BulkOperation[], options: { refresh?: boolean } = {}): Promise<BulkItemResult[]> {
+      if (operations.length === 0) return [];
+      const response = await call(() =>
+        client.bulk({ body: bulkLines(operations), ...(options.refresh ? { refresh: true } : {}) }),
+      );
+      return bulkResults(response.body.items, operations);
+    },
+
+    async get(index: string, id: string): Promise<StoredDocument | null> {
+      try {
+        const response = await call(() => client.get({ index, id }));
+        const body = response.body as {
+          _index: string;
+          _version?: number;
+          _source?: Record<string, unknown>;
+        };
+        return { index: body._index, version: body._version ?? 0, source: body._source ?? {} };
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    },
+
+    async search<TSource>(
+      index: string,
+      body: Record<string, unknown>,
+    ): Promise<EngineSearchResult<TSource>> {
+      const response = await call(() => client.search({ index, body: body as API.Search_RequestBody }));
+      return searchResult<TSource>(response.body);
+    },
+
+    async count(index: string) {
+      const response = await call(() => client.count({ index }));
+      return response.body.count;
+    },
+
+    async refresh(index: string) {
+      await call(() => client.indices.refresh({ index }));
+    },
+
+    async analyze(index: string, analyzer: string, text: string) {
+      const response = await call(() => client.indices.analyze({ index, body: { analyzer, text } }));
+      return (response.body.tokens ?? []).map((token) => token.token);
+    },
+
+    async close() {
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { IndexDefinition } from './engine/engine.js';
+
+/**
+ * Bumped whenever the definition below changes in a way existing indices do not have; the
+ * indexer warns when the index behind the alias is older (run `npm run reindex`).
+ */
+export const MAPPING_VERSION = 1;
+
+/** Longest prefix (per word) the autocomplete grams cover; longer typed words are cut to it. */
+const MAX_GRAM = 20;
+
+/**
+ * Autocomplete uses an edge_ngram SUBFIELD (`title.autocomplete`, `displayName.autocomplete`,
+ * `handle.autocomplete`) rather than a `completion` field, because:
+ *  - it completes any word of a title ("sho" finds "Red shoes"), a completion field only its start;
+ *  - it lives in the same document, so external versioning, deletes and filters apply to
+ *    suggestions exactly as to search (completion suggesters cannot take a bool filter);
+ *  - it is plain mapping + query DSL, identical on OpenSearch and Elasticsearch.
+ * The price is a larger index, so only short name fields get grams (not bodies/descriptions).
+ */
+const autocompleteSubfield = {
+  type: 'text',
+  analyzer: 'autocomplete_index',
+  search_analyzer: 'autocomplete_search',
+};
+
+/** English analysis (stemming: "running" -> "run", stop words dropped). */
+const englishText = { type: 'text', analyzer: 'english' };
+const englishTextWithAutocomplete = { ...englishText, fields: { autocomplete: autocompleteSubfield } };
+
+export function searchIndexDefinition(options: { replicas?: number } = {}): IndexDefinition {
+  return {
+    settings: {
+      // One shard: facet counts are exact and scores do not vary between shards (stable pages).
+      // A shard comfortably holds tens of millions of these small documents.
+      number_of_shards: 1,
+      number_of_replicas: options.replicas ?? 0,
+      // How long a delete's version is remembered, so a late, older event cannot resurrect a
+      // deleted document. Late events come from redelivery (seconds to minutes); 60s default is
+      // tight when an indexer is down for a while.
+      'index.gc_deletes': '1h',
+      analysis: {
+        filter: {
+          autocomplete_edge_ngram: { type: 'edge_ngram', min_gram: 1, max_gram: MAX_GRAM },
+          autocomplete_truncate: { type: 'truncate', length: MAX_GRAM },
+        },
+        analyzer: {
+          autocomplete_index: {
+            type: 'custom',
+            tokenizer: 'standard',
+            filter: ['lowercase', 'asciifolding', 'autocomplete_edge_ngram'],
+          },
+          // Typed words are not cut into grams (that would match every word sharing a letter).
+          autocomplete_search: {
+            type: 'custom',
+            tokenizer: 'standard',
+            filter: ['lowercase', 'asciifolding', 'autocomplete_truncate'],
+          },
+        },
+        normalizer: {
+          lowercase_keyword: { type: 'custom', filter: ['lowercase', 'asciifolding'] },
+        },
+      },
+    },
+    mappings: {
+      // Documents are built by code; an unexpected field is a bug, not something to guess a type for.
+      dynamic: 'strict',
+      _meta: { mappingVersion: MAPPING_VERSION },
+      properties: {
+        /** `<Type>:<id>`, also the document _id; the pagination tiebreak (sorting on _id is not allowed). */
+        key: { type: 'keyword' },
+        type: { type: 'keyword' },
+        entityId: { type: 'keyword' },
+        version: { type: 'long' },
+        title: englishTextWithAutocomplete,
+        displayName: englishTextWithAutocomplete,
+        handle: englishTextWithAutocomplete,
+        description: englishText,
+        // Offsets make highlighting long bodies cheap (no re-analysis).
+        body: { ...englishText, index_options: 'offsets' },
+        sku: { type: 'keyword', normalizer: 'lowercase_keyword' },
+        tags: { type: 'keyword' },
+        priceCents: { type: 'integer' },
+        currency: { type: 'keyword' },
+        authorId: { type: 'keyword' },
+        status: { type: 'keyword' },
+        createdAt: { type: 'date' },
+      },
+    },
+  };
+}
+
+/** The concrete index names behind the alias: `<alias>-v<timestamp>`. */
+export const versionedIndexName = (alias: string, now = Date.now()): string => `${alias}-v${now}`;
+
+/**
+ * A reindex puts its new index behind this second alias while it loads; the indexer writes every
+ * event to the indices behind both aliases, so nothing that happens during a reindex is lost.
+ */
+export const pendingAlias = (alias: string): string => `${alias}-next`;
