@@ -1,0 +1,38 @@
+import { hostname } from 'node:os';
+import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { z } from 'zod';
+
+const collectionName = z
+  .string()
+  .regex(/^[A-Z][A-Za-z0-9_]*$/, 'a Weaviate collection name: a capital letter, then letters, digits or _');
+
+export const semanticConfigSchema = baseConfigSchema.extend({
+  SEMANTIC_PORT: z.coerce.number().int().min(0).max(65535).default(4005),
+  WEAVIATE_URL: z.string().url().default('http://127.0.0.1:8080'),
+  WEAVIATE_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50051),
+  /** Only for a Weaviate that requires authentication (not the local stack). */
+  WEAVIATE_API_KEY: z.string().min(1).optional(),
+  /** The alias every query and write goes through; `reindex` points it at a freshly built collection. */
+  SEMANTIC_COLLECTION: collectionName.default('Post'),
+  /** The source of truth that `reindex` rebuilds from (content subgraph's database). */
+  MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017/aetherial'),
+  SEMANTIC_INDEXER_GROUP: z.string().min(1).default('semantic-indexer'),
+  /** Stable per process slot, so a restarted indexer picks up what it left unacknowledged at once. */
+  SEMANTIC_INDEXER_CONSUMER: z.string().min(1).default(`semantic-${hostname()}`),
+  SEMANTIC_INDEXER_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
+  /** `npm start` runs the event indexer in the same process unless this is `false`. */
+  SEMANTIC_RUN_INDEXER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Accept requests that were not signed by the gateway (exploring this subgraph alone). */
+  SEMANTIC_ALLOW_UNSIGNED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+});
+
+export type SemanticConfig = z.infer<typeof semanticConfigSchema>;
+
+export const loadSemanticConfig = (env: NodeJS.ProcessEnv = process.env): SemanticConfig =>
+  loadConfig(semanticConfigSchema, env);

@@ -1,0 +1,50 @@
+import { eventsStream } from '@aetherial/events';
+import { createLogger } from '@aetherial/subgraph-kit';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { loadSemanticConfig } from './config.js';
+import { defaultEmbedder } from './embedder.js';
+import { rebuildIndex } from './rebuild.js';
+import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from './sourcePosts.js';
+import { connectWeaviate } from './weaviate.js';
+
+/**
+ * `npm run reindex -w @aetherial/semantic`: rebuilds the semantic index from MongoDB into a new
+ * Weaviate collection and switches the alias to it. Safe to run while the indexer is running.
+ * `--keep-previous` keeps the old collection (to compare, or to switch back by hand).
+ */
+async function main(): Promise<void> {
+  const config = loadSemanticConfig();
+  const log = createLogger('semantic-reindex', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const client = await connectWeaviate(config);
+  try {
+    await mongo.connect();
+    const started = Date.now();
+    const result = await rebuildIndex({
+      client,
+      alias: config.SEMANTIC_COLLECTION,
+      posts: mongo.db().collection<SourcePostDocument>(SOURCE_POSTS_COLLECTION),
+      embedder: defaultEmbedder(),
+      log,
+      redis,
+      stream: eventsStream(),
+      keepPrevious: process.argv.includes('--keep-previous'),
+      progress: (message) => console.log(message),
+    });
+    console.log(
+      `reindex done in ${((Date.now() - started) / 1000).toFixed(1)}s: ${result.indexed} posts in ${result.collection}` +
+        ` behind alias ${config.SEMANTIC_COLLECTION}`,
+    );
+  } finally {
+    await client.close();
+    await mongo.close();
+    redis.disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`reindex failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

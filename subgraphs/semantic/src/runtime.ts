@@ -1,0 +1,44 @@
+import type { RunningConsumer } from '@aetherial/events';
+import type { Logger } from '@aetherial/subgraph-kit';
+import { Redis } from 'ioredis';
+import type { SemanticConfig } from './config.js';
+import type { Embedder } from './embedder.js';
+import { startIndexer } from './indexer.js';
+import { PostIndex } from './store.js';
+import type { WeaviateClient } from 'weaviate-client';
+
+export interface RunningIndexer {
+  consumer: RunningConsumer;
+  stop: () => Promise<void>;
+}
+
+/** Starts the event indexer with its own Redis connection, from the process configuration. */
+export async function startConfiguredIndexer(
+  config: SemanticConfig,
+  client: WeaviateClient,
+  embedder: Embedder,
+  log: Logger,
+): Promise<RunningIndexer> {
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null });
+  try {
+    const consumer = await startIndexer({
+      redis,
+      index: new PostIndex(client, config.SEMANTIC_COLLECTION),
+      embedder,
+      log: log.child({ component: 'indexer' }),
+      group: config.SEMANTIC_INDEXER_GROUP,
+      consumer: config.SEMANTIC_INDEXER_CONSUMER,
+      batchSize: config.SEMANTIC_INDEXER_BATCH,
+    });
+    return {
+      consumer,
+      stop: async () => {
+        await consumer.stop();
+        redis.disconnect();
+      },
+    };
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+}

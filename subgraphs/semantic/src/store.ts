@@ -1,0 +1,221 @@
+import {
+  Filters,
+  generateUuid5,
+  type Collection,
+  type FilterValue,
+  type WeaviateClient,
+} from 'weaviate-client';
+import { ensurePostCollection, type PostProperties } from './collectionSchema.js';
+import type { IndexedPost } from './indexedPost.js';
+
+/** One search result: the post's id and how well it matches (higher is better). */
+export interface PostHit {
+  postId: string;
+  score: number;
+}
+
+/** Conditions every hit must meet, on top of matching the text. */
+export interface PostFilter {
+  tags?: string[];
+  authorId?: string;
+  createdAfter?: Date;
+}
+
+export interface VectorisedPost {
+  post: IndexedPost;
+  vector: number[];
+}
+
+/** Weaviate object ids derive from the post id (UUID v5), so writing a post twice replaces it. */
+export const objectIdOf = (postId: string): string => generateUuid5(postId);
+
+type PostCollection = Collection<PostProperties>;
+
+/**
+ * The semantic read model in Weaviate, always addressed through its alias (`Post` by default).
+ * Every method is one Weaviate request.
+ */
+export class PostIndex {
+  constructor(
+    private readonly client: WeaviateClient,
+    readonly alias: string,
+  ) {}
+
+  private handle: PostCollection | undefined;
+
+  /**
+   * weaviate-client 3.12 starts a server-version request whenever a collection handle is made
+   * and leaves its rejection unhandled, which ends the process when Weaviate is down. Asking for
+   * the version first (awaited, cached by the client once it succeeded) makes that request
+   * unnecessary, so a handle is only made once Weaviate has answered.
+   */
+  private async collection(): Promise<PostCollection> {
+    if (this.handle) return this.handle;
+    await this.client.getWeaviateVersion();
+    this.handle = this.client.collections.use<string, PostProperties>(this.alias);
+    return this.handle;
+  }
+
+  /** Creates the collection and alias on first use; returns the collection behind the alias. */
+  async ensure(): Promise<string> {
+    await this.client.getWeaviateVersion();
+    return ensurePostCollection(this.client, this.alias);
+  }
+
+  /** Stored versions of the given posts (missing posts are absent from the map). */
+  async versions(postIds: readonly string[]): Promise<Map<string, number>> {
+    const versions = new Map<string, number>();
+    if (postIds.length === 0) return versions;
+    const collection = await this.collection();
+    const result = await collection.query.fetchObjects({
+      filters: collection.filter.byId().containsAny(postIds.map(objectIdOf)),
+      returnProperties: ['postId', 'version'],
+      limit: postIds.length,
+    });
+    for (const object of result.objects) versions.set(object.properties.postId, object.properties.version);
+    return versions;
+  }
+
+  /** Inserts or replaces posts with their vectors in one batch; fails if any object failed. */
+  async upsert(entries: readonly VectorisedPost[]): Promise<void> {
+    if (entries.length === 0) return;
+    const collection = await this.collection();
+    const result = await collection.data.insertMany(
+      entries.map(({ post, vector }) => ({
+        id: objectIdOf(post.postId),
+        properties: {
+          postId: post.postId,
+          title: post.title,
+          body: post.body,
+          tags: post.tags,
+          authorId: post.authorId,
+          status: post.status,
+          createdAt: post.createdAt,
+          version: post.version,
+        },
+        vectors: vector,
+      })),
+    );
+    if (result.hasErrors) {
+      const first = Object.values(result.errors)[0];
+      throw new Error(
+        `Weaviate rejected ${Object.keys(result.errors).length} of ${entries.length} posts: ${first?.message ?? 'unknown error'}`,
+      );
+    }
+  }
+
+  async remove(postIds: readonly string[]): Promise<void> {
+    if (postIds.length === 0) return;
+    const collection = await this.collection();
+    const result = await collection.data.deleteMany(
+      collection.filter.byId().containsAny(postIds.map(objectIdOf)),
+    );
+    if (result.failed > 0)
+      throw new Error(`Weaviate failed to delete ${result.failed} of ${postIds.length} posts`);
+  }
+
+  /** The stored vectors of the given posts, in one request. */
+  async vectors(postIds: readonly string[]): Promise<Map<string, number[]>> {
+    const vectors = new Map<string, number[]>();
+    if (postIds.length === 0) return vectors;
+    const collection = await this.collection();
+    const result = await collection.query.fetchObjects({
+      filters: collection.filter.byId().containsAny(postIds.map(objectIdOf)),
+      returnProperties: ['postId'],
+      includeVector: true,
+      limit: postIds.length,
+    });
+    for (const object of result.objects) {
+      const vector = object.vectors.default;
+      if (Array.isArray(vector) && typeof vector[0] === 'number')
+        vectors.set(object.properties.postId, vector as number[]);
+    }
+    return vectors;
+  }
+
+  /** Nearest posts by cosine distance; score = 1 - distance (cosine similarity). */
+  async nearVector(
+    vector: number[],
+    limit: number,
+    filter: PostFilter = {},
+    excludePostId?: string,
+  ): Promise<PostHit[]> {
+    const collection = await this.collection();
+    const conditions = this.conditions(collection, filter);
+    if (excludePostId !== undefined)
+      conditions.push(collection.filter.byId().notEqual(objectIdOf(excludePostId)));
+    const result = await collection.query.nearVector(vector, {
+      limit,
+      returnProperties: ['postId'],
+      returnMetadata: ['distance'],
+      ...(conditions.length > 0 ? { filters: Filters.and(...conditions) } : {}),
+    });
+    return result.objects.map((object) => ({
+      postId: object.properties.postId,
+      score: 1 - (object.metadata?.distance ?? 1),
+    }));
+  }
+
+  /**
+   * Weaviate's hybrid search: BM25 over title and body fused with the vector search on `vector`
+   * (relative score fusion). alpha 1 is pure vector, 0 pure keyword.
+   */
+  async hybrid(
+    text: string,
+    vector: number[],
+    alpha: number,
+    limit: number,
+    filter: PostFilter = {},
+  ): Promise<PostHit[]> {
+    const collection = await this.collection();
+    const conditions = this.conditions(collection, filter);
+    const result = await collection.query.hybrid(text, {
+      vector,
+      alpha,
+      limit,
+      fusionType: 'RelativeScore',
+      queryProperties: ['title', 'body'],
+      returnProperties: ['postId'],
+      returnMetadata: ['score'],
+      ...(conditions.length > 0 ? { filters: Filters.and(...conditions) } : {}),
+    });
+    return result.objects.map((object) => ({
+      postId: object.properties.postId,
+      score: object.metadata?.score ?? 0,
+    }));
+  }
+
+  /** Keyword-only ranking (BM25 over title and body); the baseline the quality eval compares with. */
+  async bm25(text: string, limit: number, filter: PostFilter = {}): Promise<PostHit[]> {
+    const collection = await this.collection();
+    const conditions = this.conditions(collection, filter);
+    const result = await collection.query.bm25(text, {
+      limit,
+      queryProperties: ['title', 'body'],
+      returnProperties: ['postId'],
+      returnMetadata: ['score'],
+      ...(conditions.length > 0 ? { filters: Filters.and(...conditions) } : {}),
+    });
+    return result.objects.map((object) => ({
+      postId: object.properties.postId,
+      score: object.metadata?.score ?? 0,
+    }));
+  }
+
+  async count(): Promise<number> {
+    const result = await (await this.collection()).aggregate.overAll();
+    return result.totalCount;
+  }
+
+  private conditions(collection: PostCollection, filter: PostFilter): FilterValue[] {
+    const conditions: FilterValue[] = [];
+    if (filter.tags && filter.tags.length > 0)
+      conditions.push(collection.filter.byProperty('tags').containsAny(filter.tags));
+    if (filter.authorId !== undefined)
+      conditions.push(collection.filter.byProperty('authorId').equal(filter.authorId));
+    if (filter.createdAfter !== undefined) {
+      conditions.push(collection.filter.byProperty('createdAt').greaterThan(filter.createdAfter));
+    }
+    return conditions;
+  }
+}

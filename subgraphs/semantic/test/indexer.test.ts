@@ -1,0 +1,241 @@
+import { startConsumer } from '@aetherial/events';
+import type { Redis } from 'ioredis';
+import type { WeaviateClient } from 'weaviate-client';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultEmbedder } from '../src/embedder.js';
+import { createEventHandler, startIndexer } from '../src/indexer.js';
+import { objectIdOf, PostIndex } from '../src/store.js';
+import { connectWeaviate } from '../src/weaviate.js';
+import {
+  connectTestRedis,
+  connectTestWeaviate,
+  dropTestIndex,
+  newPostId,
+  postEvent,
+  publish,
+  silentLog,
+  storedPosts,
+  testAlias,
+  testStream,
+  waitFor,
+} from './helpers.js';
+
+const alias = testAlias('indexer');
+let weaviate: WeaviateClient;
+let redis: Redis;
+let index: PostIndex;
+let handle: ReturnType<typeof createEventHandler>;
+
+const stored = async (postId: string) =>
+  (await storedPosts(weaviate, alias)).find((post) => post.postId === postId);
+
+beforeAll(async () => {
+  weaviate = await connectTestWeaviate();
+  redis = connectTestRedis();
+  index = new PostIndex(weaviate, alias);
+  await index.ensure();
+  handle = createEventHandler(index, defaultEmbedder(), silentLog);
+});
+
+afterAll(async () => {
+  await dropTestIndex(weaviate, alias);
+  await weaviate?.close();
+  redis?.disconnect();
+});
+
+describe('applying post events', () => {
+  it('indexes a published post with its fields, id derived from the post id, and its vector', async () => {
+    const postId = newPostId();
+    await handle([
+      postEvent('PostCreated', postId, 1, {
+        title: 'Learning Spanish with flashcards',
+        body: 'Spaced repetition works.',
+        tags: ['languages', 'learning'],
+        authorId: 'author-x',
+        createdAt: '2024-05-01T12:00:00.000Z',
+      }),
+    ]);
+    const post = await stored(postId);
+    expect(post).toMatchObject({
+      title: 'Learning Spanish with flashcards',
+      version: 1,
+      tags: ['languages', 'learning'],
+      authorId: 'author-x',
+      status: 'PUBLISHED',
+      createdAt: '2024-05-01T12:00:00.000Z',
+    });
+    expect(post!.vector).toHaveLength(512);
+    expect(Math.hypot(...post!.vector)).toBeCloseTo(1, 4);
+    expect(await weaviate.collections.use(alias).data.exists(objectIdOf(postId))).toBe(true);
+  });
+
+  it('keeps drafts out and removes a post that goes back to draft', async () => {
+    const draft = newPostId();
+    const unpublished = newPostId();
+    await handle([
+      postEvent('PostCreated', draft, 1, { title: 'Draft', body: 'not yet', status: 'DRAFT' }),
+      postEvent('PostCreated', unpublished, 1, { title: 'Published for a while', body: 'then hidden' }),
+    ]);
+    expect(await stored(draft)).toBeUndefined();
+    expect(await stored(unpublished)).toBeDefined();
+    await handle([
+      postEvent('PostUpdated', unpublished, 2, { title: 'Hidden again', body: 'x', status: 'DRAFT' }),
+    ]);
+    expect(await stored(unpublished)).toBeUndefined();
+  });
+
+  it('ignores events older than or equal to the stored version (version guard)', async () => {
+    const postId = newPostId();
+    await handle([postEvent('PostCreated', postId, 1, { title: 'Version one', body: 'b' })]);
+    const newer = await handle([postEvent('PostUpdated', postId, 3, { title: 'Version three', body: 'b' })]);
+    expect(newer.upserted).toBe(1);
+    const older = await handle([postEvent('PostUpdated', postId, 2, { title: 'Version two', body: 'b' })]);
+    expect(older).toMatchObject({ upserted: 0, skippedAsStale: 1 });
+    const redelivered = await handle([
+      postEvent('PostUpdated', postId, 3, { title: 'Version three again', body: 'b' }),
+    ]);
+    expect(redelivered.skippedAsStale).toBe(1);
+    expect(await stored(postId)).toMatchObject({ title: 'Version three', version: 3 });
+  });
+
+  it('keeps the newest event of a post within one batch, in whatever order it came', async () => {
+    const postId = newPostId();
+    await handle([
+      postEvent('PostUpdated', postId, 3, { title: 'Third', body: 'b' }),
+      postEvent('PostCreated', postId, 1, { title: 'First', body: 'b' }),
+      postEvent('PostUpdated', postId, 2, { title: 'Second', body: 'b' }),
+    ]);
+    expect(await stored(postId)).toMatchObject({ title: 'Third', version: 3 });
+  });
+
+  it('removes a deleted post, and a delete of an unknown post changes nothing', async () => {
+    const postId = newPostId();
+    await handle([postEvent('PostCreated', postId, 1, { title: 'Short-lived', body: 'b' })]);
+    const countBefore = await index.count();
+    const deleted = await handle([
+      postEvent('PostDeleted', postId, 2),
+      postEvent('PostDeleted', newPostId(), 5),
+    ]);
+    expect(deleted.deleted).toBe(1);
+    expect(await stored(postId)).toBeUndefined();
+    expect(await index.count()).toBe(countBefore - 1);
+    // Created, updated and deleted in one batch: never shows up.
+    const gone = newPostId();
+    await handle([
+      postEvent('PostCreated', gone, 1, { title: 'a', body: 'b' }),
+      postEvent('PostUpdated', gone, 2, { title: 'a2', body: 'b' }),
+      postEvent('PostDeleted', gone, 3),
+    ]);
+    expect(await stored(gone)).toBeUndefined();
+  });
+
+  it('ignores other entities and fails on an unreadable payload (so the event is retried, not lost)', async () => {
+    const stats = await handle([
+      {
+        ...postEvent('PostCreated', newPostId(), 1, { title: 't', body: 'b' }),
+        entity: 'Comment',
+        type: 'CommentAdded',
+      },
+      {
+        ...postEvent('PostCreated', newPostId(), 1, { title: 't', body: 'b' }),
+        entity: 'User',
+        type: 'UserCreated',
+      },
+    ]);
+    expect(stats).toMatchObject({ ignored: 2, upserted: 0 });
+    await expect(
+      handle([{ ...postEvent('PostCreated', newPostId(), 1), payload: { title: 42 } }]),
+    ).rejects.toThrow(/unreadable payload/);
+  });
+});
+
+describe('the semantic-indexer consumer group', () => {
+  let stream: string;
+  beforeEach(() => {
+    stream = testStream('indexer');
+  });
+
+  it('indexes what is on the stream, replaying it from the start', async () => {
+    const postIds = [newPostId(), newPostId(), newPostId()];
+    await publish(redis, stream, [
+      ...postIds.map((postId, i) =>
+        postEvent('PostCreated', postId, 1, { title: `Stream post ${i}`, body: 'b' }),
+      ),
+      postEvent('PostUpdated', postIds[0]!, 2, { title: 'Stream post 0, edited', body: 'b' }),
+      postEvent('PostDeleted', postIds[2]!, 2),
+    ]);
+    const indexer = await startIndexer({
+      redis,
+      index,
+      embedder: defaultEmbedder(),
+      log: silentLog,
+      group: 'semantic-indexer',
+      consumer: 'test',
+      stream,
+    });
+    try {
+      await indexer.drained();
+      expect(await stored(postIds[0]!)).toMatchObject({ title: 'Stream post 0, edited', version: 2 });
+      expect(await stored(postIds[1]!)).toMatchObject({ title: 'Stream post 1', version: 1 });
+      expect(await stored(postIds[2]!)).toBeUndefined();
+      expect(await redis.xpending(stream, 'semantic-indexer')).toEqual([0, null, null, null]);
+    } finally {
+      await indexer.stop();
+      await redis.del(stream);
+    }
+  });
+
+  it('acknowledges only after the Weaviate write succeeded', async () => {
+    const postIds = [newPostId(), newPostId()];
+    await publish(
+      redis,
+      stream,
+      postIds.map((postId) => postEvent('PostCreated', postId, 1, { title: 'Waiting', body: 'b' })),
+    );
+    // The same group over a Weaviate that does not answer: events are delivered, never acknowledged.
+    const downClient = await connectWeaviate({
+      WEAVIATE_URL: 'http://127.0.0.1:59998',
+      WEAVIATE_GRPC_PORT: 59997,
+    });
+    const down = await startConsumer({
+      redis,
+      group: 'semantic-indexer',
+      consumer: 'test',
+      stream,
+      log: silentLog,
+      maxDeliveries: 1000,
+      handle: async (events) => {
+        await createEventHandler(new PostIndex(downClient, alias), defaultEmbedder(), silentLog)(events);
+      },
+    });
+    await waitFor(
+      async () => ((await redis.xpending(stream, 'semantic-indexer')) as [number])[0] === 2,
+      5000,
+      'delivery',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await down.stop();
+    expect(((await redis.xpending(stream, 'semantic-indexer')) as [number])[0]).toBe(2);
+    expect(await stored(postIds[0]!)).toBeUndefined();
+
+    // Weaviate back: the same consumer re-handles what it left pending.
+    const indexer = await startIndexer({
+      redis,
+      index,
+      embedder: defaultEmbedder(),
+      log: silentLog,
+      group: 'semantic-indexer',
+      consumer: 'test',
+      stream,
+    });
+    try {
+      await indexer.drained();
+      for (const postId of postIds)
+        expect(await stored(postId)).toMatchObject({ title: 'Waiting', version: 1 });
+    } finally {
+      await indexer.stop();
+      await downClient.close();
+      await redis.del(stream);
+    }
+  });
+});
