@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { contextFor, dataDir, elapsed, logFile } from './context.js';
-import { down, StackError, status, up, type StoreReport } from './lifecycle.js';
+import { down, StackError, status, upAll, type StoreReport } from './lifecycle.js';
 import { storeNamed, stores } from './stores/index.js';
 import type { StoreDef } from './store.js';
 
@@ -24,7 +24,7 @@ function selected(names: string[]): StoreDef[] {
 
 async function cmdUp(names: string[]): Promise<number> {
   const targets = selected(names);
-  const results = await Promise.allSettled(targets.map((store) => up(store)));
+  const results = await upAll(targets, stores);
   const reports: StoreReport[] = [];
   const failures: string[] = [];
   results.forEach((result, i) => {

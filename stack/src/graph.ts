@@ -10,7 +10,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDir, elapsed, logFile, repoRoot, say } from './context.js';
-import { up } from './lifecycle.js';
+import { upAll } from './lifecycle.js';
 import { seedIfEmpty } from './seed/seed-if-empty.js';
 import { stores } from './stores/index.js';
 import { tailOfLog } from './supervisor.js';
@@ -80,7 +80,10 @@ function stopAll(): Promise<void> {
 
 async function main(): Promise<void> {
   say('stack', 'starting the stores (first run installs and builds them: several minutes)');
-  const reports = await Promise.all(stores.map((store) => up(store)));
+  const reports = (await upAll(stores, stores)).map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
   say('stack', `ready: ${reports.map((r) => `${r.store} ${r.state}`).join(', ')}`);
 
   await runToEnd('compose', process.execPath, ['--import', 'tsx', 'gateway/src/compose/cli.ts']);

@@ -129,3 +129,30 @@ export async function status(store: StoreDef): Promise<StoreReport> {
     ? { ...base, state: 'running', pid, detail: 'ready' }
     : { ...base, state: 'running', pid, detail: `not ready: ${error}` };
 }
+
+/**
+ * Brings stores up in parallel, each after the stores it depends on (which are brought up too,
+ * even when not asked for by name).
+ */
+export function upAll(targets: StoreDef[], all: StoreDef[]): Promise<PromiseSettledResult<StoreReport>[]> {
+  const launched = new Map<string, Promise<StoreReport>>();
+  const launch = (store: StoreDef): Promise<StoreReport> => {
+    const existing = launched.get(store.name);
+    if (existing) return existing;
+    const started = (async () => {
+      for (const name of store.dependsOn ?? []) {
+        const dependency = all.find((candidate) => candidate.name === name);
+        if (!dependency) throw new StackError(`${store.name} depends on unknown store ${name}`);
+        try {
+          await launch(dependency);
+        } catch {
+          throw new StackError(`${store.name} needs ${name}, which did not come up`);
+        }
+      }
+      return up(store);
+    })();
+    launched.set(store.name, started);
+    return started;
+  };
+  return Promise.allSettled(targets.map(launch));
+}

@@ -31,6 +31,8 @@ export interface StoreDef {
   urlEnv: string;
   /** URL used when `urlEnv` is unset. */
   defaultUrl: string;
+  /** Stores that must be ready before this one starts (FerretDB keeps its data in PostgreSQL). */
+  dependsOn?: string[];
   /** TCP ports the process binds (checked before start so a clash is named). */
   ports(url: URL): number[];
   /** Signal for a graceful stop (default SIGTERM; PostgreSQL wants SIGINT for a fast clean shutdown). */

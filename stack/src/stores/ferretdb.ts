@@ -2,17 +2,29 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import pg from 'pg';
 import { formatDuration, requireGo, runWithProgress, serialGoBuild } from '../exec.js';
 import type { StackContext, StoreDef } from '../store.js';
-import { portOf } from '../url.js';
+import { storeUrl, portOf } from '../url.js';
+import { postgres } from './postgres.js';
 
 /**
- * FerretDB v1 (MongoDB wire protocol) on SQLite, built from `stack/go/ferretdb`: a tiny main of ours that
- * embeds `github.com/FerretDB/FerretDB/ferretdb`, because `go install .../cmd/ferretdb` builds a binary
- * that panics at start (FerretDB issue 2982). SQLite keeps it independent of our PostgreSQL's startup.
+ * FerretDB v1 (MongoDB wire protocol) on PostgreSQL, built from `stack/go/ferretdb`: a tiny main of ours
+ * that embeds `github.com/FerretDB/FerretDB/ferretdb`, because `go install .../cmd/ferretdb` builds a
+ * binary that panics at start (FerretDB issue 2982). Its SQLite backend deadlocked here under a bulk
+ * insert running beside the content outbox relay (a read of the collection then hung until restart),
+ * so it stores its data in the stack's PostgreSQL, database `ferretdb` (FERRETDB_POSTGRESQL_URL).
  */
 const version = '1.24.2';
 const defaultPort = 27017;
+
+/** FerretDB's own database in the stack's PostgreSQL (same server and role as DATABASE_URL). */
+function backendUrl(): URL {
+  if (process.env.FERRETDB_POSTGRESQL_URL) return new URL(process.env.FERRETDB_POSTGRESQL_URL);
+  const url = storeUrl(postgres);
+  url.pathname = '/ferretdb';
+  return url;
+}
 
 const sourceDir = (ctx: StackContext) => join(ctx.root, 'stack', 'go', 'ferretdb');
 
@@ -28,6 +40,7 @@ export const ferretdb: StoreDef = {
   urlEnv: 'MONGODB_URL',
   defaultUrl: 'mongodb://127.0.0.1:27017/aetherial',
   ports: (url) => [portOf(url, defaultPort)],
+  dependsOn: ['postgres'],
   readyTimeoutMs: 30_000,
 
   async install(ctx) {
@@ -56,6 +69,19 @@ export const ferretdb: StoreDef = {
     });
   },
 
+  async init() {
+    const backend = backendUrl();
+    const database = backend.pathname.replace(/^\//, '');
+    const admin = new pg.Client({ connectionString: storeUrl(postgres).toString() });
+    await admin.connect();
+    try {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)}`);
+    } finally {
+      await admin.end();
+    }
+  },
+
   async process(ctx, url) {
     return {
       command: binaryPath(ctx),
@@ -63,9 +89,9 @@ export const ferretdb: StoreDef = {
         '-listen-addr',
         `127.0.0.1:${portOf(url, defaultPort)}`,
         '-handler',
-        'sqlite',
-        '-sqlite-dir',
-        join(ctx.storeDir, 'sqlite'),
+        'postgresql',
+        '-postgresql-url',
+        backendUrl().toString(),
       ],
     };
   },
