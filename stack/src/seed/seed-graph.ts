@@ -60,7 +60,7 @@ export async function seedGraph(size: SeedSize, log: (message: string) => void):
     seedCore({ users: size.users, products: size.products, orders: size.orders, random, databaseUrl, now: SEED_NOW }),
   );
   const postIds = await timed(log, 'content (MongoDB protocol)', () =>
-    seedContent({ authorIds: core.userIds, posts: size.posts, commentsPerPost: 1, random, mongodbUrl, now: SEED_NOW }),
+    seedContent({ authorIds: core.userIds, posts: size.posts, commentsPerPost: 1, random, mongodbUrl, now: SEED_NOW, chunkSize: 200 }),
   );
   const posts = await readPosts(mongodbUrl, postIds);
   const driver = createDriver({ NEO4J_URL: storeUrl(neo4j).toString(), NEO4J_USER: process.env.NEO4J_USER, NEO4J_PASSWORD: process.env.NEO4J_PASSWORD });

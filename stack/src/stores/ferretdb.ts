@@ -23,6 +23,9 @@ function backendUrl(): URL {
   if (process.env.FERRETDB_POSTGRESQL_URL) return new URL(process.env.FERRETDB_POSTGRESQL_URL);
   const url = storeUrl(postgres);
   url.pathname = '/ferretdb';
+  // FerretDB runs the documents of one insertMany on parallel pool connections: a batch larger
+  // than the pool (50 by default) deadlocks it. Writers keep batches at or under 200.
+  url.searchParams.set('pool_max_conns', '200');
   return url;
 }
 

@@ -28,7 +28,10 @@ export async function createSubgraph(
   const log = createLogger('semantic', config.LOG_LEVEL);
   const client = options.client ?? (await connectWeaviate(config));
   const index = new PostIndex(client, config.SEMANTIC_COLLECTION);
-  const search = new SemanticSearch(index, options.embedder ?? defaultEmbedder());
+  const embedder = options.embedder ?? defaultEmbedder();
+  const search = new SemanticSearch(index, embedder);
+  // Load the model before answering: a first query must not pay seconds of model loading.
+  await embedder.embed(['warm up']);
   try {
     await index.ensure();
   } catch (error) {

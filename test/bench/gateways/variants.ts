@@ -1,0 +1,130 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+
+export type GatewayKind = 'ours' | 'apollo-stock' | 'hive';
+
+/** One gateway configuration under test. */
+export interface GatewayVariant {
+  id: string;
+  label: string;
+  kind: GatewayKind;
+  /** Our response cache on (needs Redis). */
+  cache: boolean;
+  /** Serving processes: cluster workers (ours) or forks (Hive); 1 = a single process. */
+  processes: number;
+  /** How it is started, for the report. */
+  describe: string;
+}
+
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface LaunchContext {
+  port: number;
+  supergraphPath: string;
+  /** Redis URL (own database) for our cached variants. */
+  redisUrl: string;
+  /** Scratch directory, the working directory of gateways that look for config files in it. */
+  workDir: string;
+}
+
+/** Every variant, in report order. `workers` > 1 adds the multi-process variants. */
+export function gatewayVariants(workers: number): GatewayVariant[] {
+  const variants: GatewayVariant[] = [
+    {
+      id: 'apollo-stock',
+      label: 'stock @apollo/gateway',
+      kind: 'apollo-stock',
+      cache: false,
+      processes: 1,
+      describe: '@apollo/gateway 2.14 + @apollo/server 5 startStandaloneServer, defaults',
+    },
+    {
+      id: 'hive',
+      label: 'Hive Gateway',
+      kind: 'hive',
+      cache: false,
+      processes: 1,
+      describe: '@graphql-hive/gateway CLI `supergraph`, defaults',
+    },
+  ];
+  if (workers > 1) {
+    variants.push({
+      id: `hive-fork${workers}`,
+      label: `Hive Gateway --fork ${workers}`,
+      kind: 'hive',
+      cache: false,
+      processes: workers,
+      describe: `@graphql-hive/gateway CLI \`supergraph --fork ${workers}\``,
+    });
+  }
+  const counts = workers > 1 ? [1, workers] : [1];
+  for (const cache of [false, true]) {
+    for (const processes of counts) {
+      variants.push({
+        id: `ours-${cache ? 'cache' : 'nocache'}-${processes}w`,
+        label: `ours, cache ${cache ? 'on' : 'off'}, ${processes} worker${processes > 1 ? 's' : ''}`,
+        kind: 'ours',
+        cache,
+        processes,
+        describe: `gateway/src/index.ts, GATEWAY_CACHE=${cache}, GATEWAY_WORKERS=${processes}, LOG_LEVEL=warn`,
+      });
+    }
+  }
+  return variants;
+}
+
+const TSX = ['--import', 'tsx'];
+
+export function launchSpec(variant: GatewayVariant, context: LaunchContext): LaunchSpec {
+  const base = { ...process.env, LOG_LEVEL: 'warn' };
+  switch (variant.kind) {
+    case 'ours':
+      return {
+        command: process.execPath,
+        args: [...TSX, 'src/index.ts'],
+        cwd: resolve(REPO_ROOT, 'gateway'),
+        env: {
+          ...base,
+          SUPERGRAPH_PATH: context.supergraphPath,
+          GATEWAY_HOST: '127.0.0.1',
+          GATEWAY_PORT: String(context.port),
+          GATEWAY_CACHE: String(variant.cache),
+          GATEWAY_WORKERS: String(variant.processes),
+          REDIS_URL: context.redisUrl,
+        },
+      };
+    case 'apollo-stock':
+      return {
+        command: process.execPath,
+        args: [...TSX, resolve(import.meta.dirname, 'apollo-stock.ts')],
+        cwd: REPO_ROOT,
+        env: { ...base, SUPERGRAPH_PATH: context.supergraphPath, GATEWAY_PORT: String(context.port) },
+      };
+    case 'hive': {
+      const bin = realpathSync(resolve(REPO_ROOT, 'node_modules/.bin/hive-gateway'));
+      const fork = variant.processes > 1 ? ['--fork', String(variant.processes)] : [];
+      return {
+        command: process.execPath,
+        args: [
+          bin,
+          'supergraph',
+          context.supergraphPath,
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(context.port),
+          ...fork,
+        ],
+        cwd: context.workDir,
+        env: base,
+      };
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export const SUITES = ['gateways'] as const;
+export type Suite = (typeof SUITES)[number];
+
+export interface BenchOptions {
+  suites: Suite[];
+  durationSeconds: number;
+  connections: number;
+  warmupSeconds: number;
+  /** Every variant is measured this many times, round-robin; the median round is reported. */
+  rounds: number;
+  short: boolean;
+  /** Variant ids (or id prefixes) to run; empty = all. */
+  gateways: string[];
+  /** Processes for the multi-process variants (our cluster workers, Hive forks). */
+  workers: number;
+  redisUrl: string;
+  timeoutSeconds: number;
+  outDir: string;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --duration <s>       measured seconds per gateway            (default 30; short: 5)
+  --connections <n>    concurrent connections                  (default 50; short: 10)
+  --warmup <s>         warm-up seconds before each measurement (default 5; short: 2)
+  --rounds <n>         measure every gateway n times, round-robin, and report
+                       the median round (evens out a noisy machine; default 1)
+  --short              quick check: the short defaults above
+  --only <suites>      comma-separated suites: ${SUITES.join(', ')} (default all)
+  --gateways <ids>     comma-separated variant ids or prefixes, e.g. apollo-stock,ours-nocache
+                       (default all: apollo-stock, hive, hive-fork<N>, ours-{nocache,cache}-{1,N}w)
+  --workers <n>        processes of the multi-process variants  (default ${Math.min(availableParallelism(), 4)})
+  --redis-url <url>    Redis of our cached variants; use a database of its own
+                       (default redis://127.0.0.1:6379/7 or $BENCH_REDIS_URL)
+  --timeout <s>        per-request timeout; a timeout is a failure (default 30)
+  --out <dir>          results directory                       (default test/bench/results)
+  --help`;
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new Error(`--${name} must be a positive number, got "${value}"`);
+  return number;
+}
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      short: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      gateways: { type: 'string' },
+      workers: { type: 'string' },
+      'redis-url': { type: 'string' },
+      timeout: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const short = values.short ?? false;
+  const suites = list(values.only);
+  for (const suite of suites) {
+    if (!(SUITES as readonly string[]).includes(suite))
+      throw new Error(`unknown suite "${suite}"; known: ${SUITES.join(', ')}`);
+  }
+  return {
+    suites: suites.length > 0 ? (suites as Suite[]) : [...SUITES],
+    durationSeconds: positive('duration', values.duration, short ? 5 : 30),
+    connections: Math.round(positive('connections', values.connections, short ? 10 : 50)),
+    warmupSeconds: positive('warmup', values.warmup, short ? 2 : 5),
+    rounds: Math.round(positive('rounds', values.rounds, 1)),
+    short,
+    gateways: list(values.gateways),
+    workers: Math.round(positive('workers', values.workers, Math.min(availableParallelism(), 4))),
+    redisUrl: values['redis-url'] ?? process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/7',
+    timeoutSeconds: positive('timeout', values.timeout, 30),
+    outDir: resolve(values.out ?? resolve(import.meta.dirname, 'results')),
+  };
+}

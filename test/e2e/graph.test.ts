@@ -1,0 +1,109 @@
+import { describe, expect, inject, it } from 'vitest';
+import { gql } from './client.js';
+import { ObjectId, withStores } from './stores.js';
+
+const seeded = inject('seeded');
+
+interface PostDoc {
+  _id: ObjectId;
+  authorId: string;
+  title: string;
+  createdAt: Date;
+}
+
+const profileQuery = /* GraphQL */ `
+  query Profile($id: ID!) {
+    user(id: $id) {
+      id
+      handle
+      displayName
+      postCount
+      followerCount
+      followingCount
+      posts(first: 5) {
+        edges {
+          node {
+            id
+            title
+            author { id handle }
+            likeCount
+            commentCount
+          }
+        }
+      }
+    }
+  }
+`;
+
+describe('one query across core, content and social', () => {
+  it('returns exactly the seeded data of a user, their posts and their social counts', async () => {
+    const expected = await withStores(async ({ sql, mongo, cypher }) => {
+      const posts = mongo.db().collection<PostDoc>('posts');
+      const authorId = (await posts.find({ status: 'PUBLISHED' }).sort({ createdAt: -1 }).limit(1).next())!.authorId;
+      const user = (await sql.query<{ handle: string; displayName: string }>('SELECT handle, "displayName" FROM "User" WHERE id = $1', [authorId])).rows[0]!;
+      const own = await posts.find({ authorId, status: 'PUBLISHED' }).sort({ createdAt: -1, _id: -1 }).toArray();
+      const [counts] = await cypher(
+        `MATCH (u:User {id: $id})
+         RETURN COUNT { (u)<-[:FOLLOWS]-() } AS followers, COUNT { (u)-[:FOLLOWS]->() } AS following`,
+        { id: authorId },
+      );
+      const edges = [];
+      for (const post of own.slice(0, 5)) {
+        const id = post._id.toHexString();
+        const [likes] = await cypher('MATCH (:User)-[l:LIKED]->(:Post {id: $id}) RETURN count(l) AS n', { id });
+        const comments = await mongo.db().collection('comments').countDocuments({ postId: post._id });
+        edges.push({ node: { id, title: post.title, author: { id: authorId, handle: user.handle }, likeCount: likes!.n, commentCount: comments } });
+      }
+      return {
+        user: {
+          id: authorId,
+          handle: user.handle,
+          displayName: user.displayName,
+          postCount: own.length,
+          followerCount: counts!.followers,
+          followingCount: counts!.following,
+          posts: { edges },
+        },
+      };
+    });
+    expect(expected.user.posts.edges.length).toBeGreaterThan(0);
+    const answer = await gql(profileQuery, { id: expected.user.id });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data).toEqual(expected);
+  });
+
+  it('asks each subgraph a fixed number of times whether a page holds 5 posts or 100', async () => {
+    const feedPage = `query Page($first: Int) { posts(first: $first) { edges { node { id author { handle } likeCount commentCount } } } }`;
+    const subgraphCalls = async () => {
+      const urls = ['4101', '4102', '4103'].map((port) => `http://127.0.0.1:${port}/metrics`);
+      const bodies = await Promise.all(urls.map(async (url) => (await fetch(url)).text()));
+      return bodies.map((body) => [...body.matchAll(/^graphql_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0));
+    };
+    const cost = async (first: number) => {
+      const before = await subgraphCalls();
+      const answer = await gql<{ posts: { edges: unknown[] } }>(feedPage, { first });
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.posts.edges).toHaveLength(first);
+      const after = await subgraphCalls();
+      return after.map((count, i) => count - before[i]!);
+    };
+    const small = await cost(5);
+    const large = await cost(100);
+    expect(large).toEqual(small);
+    expect(small.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3);
+  });
+
+  it('answers an unknown id with null and NOT_FOUND, a malformed one with BAD_USER_INPUT', async () => {
+    const missing = await gql('query { post(id: "0123456789abcdef01234567") { id } }');
+    expect(missing.data).toEqual({ post: null });
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const malformed = await gql('query { post(id: "not-an-id") { id } }');
+    expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(malformed.errors?.[0]?.extensions?.field).toBe('id');
+  });
+
+  it('seeded every user into core', async () => {
+    const count = await withStores(async ({ sql }) => Number((await sql.query('SELECT count(*) FROM "User"')).rows[0].count));
+    expect(count).toBe(seeded.userIds.length);
+  });
+});
