@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { contextFor, logFile } from './context.js';
+import { memoryMiB } from './memory.js';
 import { isPortFree } from './ports.js';
 import type { StoreDef } from './store.js';
 import { runningPid, startProcess, stopProcess, tailOfLog } from './supervisor.js';
@@ -125,8 +126,10 @@ export async function status(store: StoreDef): Promise<StoreReport> {
     return { ...base, state: 'stopped', detail: initialised ? 'data kept' : 'no data yet' };
   }
   const error = await probeOnce(store, url);
+  const memory = memoryMiB(pid);
+  const ready = memory === undefined ? 'ready' : `ready, ${memory} MiB`;
   return error === undefined
-    ? { ...base, state: 'running', pid, detail: 'ready' }
+    ? { ...base, state: 'running', pid, detail: ready }
     : { ...base, state: 'running', pid, detail: `not ready: ${error}` };
 }
 
