@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { byKeys, groupedByKeys } from '../src/batching.js';
+import { connectionFrom, decodeCursor, encodeCursor, pageSize } from '../src/pagination.js';
+import { ForgedRequestError, signViewerHeaders, verifyViewerHeaders } from '../src/viewer.js';
+
+const secret = 'kit-test-secret-0123456789';
+
+describe('viewer headers', () => {
+  it('round-trips a signed viewer and an anonymous one', () => {
+    expect(verifyViewerHeaders(secret, signViewerHeaders(secret, 'u1', 'r1'))).toEqual({ userId: 'u1' });
+    expect(verifyViewerHeaders(secret, signViewerHeaders(secret, null, 'r1'))).toEqual({ userId: null });
+  });
+
+  it('rejects a changed viewer, another secret, a replay after five minutes and a missing signature', () => {
+    const headers = signViewerHeaders(secret, 'u1', 'r1');
+    expect(() => verifyViewerHeaders(secret, { ...headers, 'x-aetherial-viewer': 'admin' })).toThrow(ForgedRequestError);
+    expect(() => verifyViewerHeaders('another-secret-0123456789', headers)).toThrow(ForgedRequestError);
+    const old = signViewerHeaders(secret, 'u1', 'r1', Date.now() - 6 * 60_000);
+    expect(() => verifyViewerHeaders(secret, old)).toThrow('gateway signature expired');
+    expect(() => verifyViewerHeaders(secret, {})).toThrow(/only the gateway may call/);
+  });
+});
+
+describe('pagination', () => {
+  it('validates first with the field named', () => {
+    expect(pageSize(undefined)).toBe(20);
+    expect(pageSize(100)).toBe(100);
+    expect(() => pageSize(0)).toThrow('first: must be between 1 and 100, got 0');
+    expect(() => pageSize(101)).toThrow(/first/);
+  });
+
+  it('refuses a cursor of another list and garbage', () => {
+    const cursor = encodeCursor('posts', { t: 1, id: 'a' });
+    expect(decodeCursor('posts', cursor)).toEqual({ t: 1, id: 'a' });
+    expect(() => decodeCursor('users', cursor)).toThrow('after: cursor does not belong to this list (users)');
+    expect(() => decodeCursor('posts', '%%%')).toThrow('after: not a valid cursor');
+  });
+
+  it('builds a connection from first + 1 rows', () => {
+    const page = connectionFrom([1, 2, 3], 2, (n) => `c${n}`, false);
+    expect(page.edges.map((edge) => edge.node)).toEqual([1, 2]);
+    expect(page.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: 'c1', endCursor: 'c2' });
+    expect(connectionFrom([1], 2, (n) => `c${n}`, true).pageInfo.hasNextPage).toBe(false);
+  });
+});
+
+describe('batching', () => {
+  it('answers in key order with null for missing keys', () => {
+    expect(byKeys(['b', 'x', 'a'], [{ id: 'a' }, { id: 'b' }], (row) => row.id)).toEqual([{ id: 'b' }, null, { id: 'a' }]);
+  });
+
+  it('groups children under their parents in key order', () => {
+    const rows = [{ p: 'a', n: 1 }, { p: 'b', n: 2 }, { p: 'a', n: 3 }];
+    expect(groupedByKeys(['b', 'c', 'a'], rows, (row) => row.p).map((group) => group.map((row) => row.n))).toEqual([[2], [], [1, 3]]);
+  });
+});
