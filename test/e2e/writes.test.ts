@@ -83,9 +83,9 @@ describe('a post written through the gateway', () => {
     );
     const postId = created.data!.createPost.id;
     const query = `query Cached($id: ID!) { post(id: $id) { id title } }`;
-    await gql(query, { id: postId });
-    const hit = await gql(query, { id: postId });
-    expect(hit.cache).toBe('HIT');
+    // The post's own PostCreated event drops Post-tagged responses when it arrives (~100 ms later):
+    // wait until the answer is cached for good, then edit.
+    await eventually(() => gql(query, { id: postId }), (answer) => answer.cache === 'HIT');
     await gql(`mutation Edit($id: ID!) { updatePost(id: $id, input: { title: "Second version" }) { id title } }`, { id: postId }, token);
     const next = await gql<{ post: { title: string } }>(query, { id: postId });
     expect(next.cache).toBe('MISS');
