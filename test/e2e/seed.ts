@@ -2,6 +2,7 @@ import { seedContent } from '@aetherial/content/seed';
 import { seedCore } from '@aetherial/core/seed';
 import { createDriver } from '@aetherial/social/neo4j';
 import { seedSocial } from '@aetherial/social/seed';
+import { seededRandom } from '@aetherial/subgraph-kit';
 import { MongoClient, ObjectId } from 'mongodb';
 import { e2e } from './namespace.js';
 
@@ -11,17 +12,6 @@ export interface SeededGraph {
   productIds: string[];
 }
 
-/** mulberry32: the same small graph on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A small graph through the real seed paths of core, content and social. */
 export async function seedSmallGraph(): Promise<SeededGraph> {

@@ -10,3 +10,4 @@ export * from './server.js';
 export * from './http.js';
 export * from './viewer.js';
 export * from './testing.js';
+export * from './random.js';

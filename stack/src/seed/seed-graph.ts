@@ -2,12 +2,12 @@ import { seedContent } from '@aetherial/content/seed';
 import { seedCore } from '@aetherial/core/seed';
 import { createDriver } from '@aetherial/social/neo4j';
 import { seedSocial, type SeedPost } from '@aetherial/social/seed';
+import { seededRandom } from '@aetherial/subgraph-kit';
 import { MongoClient, ObjectId } from 'mongodb';
 import { postgres } from '../stores/postgres.js';
 import { ferretdb } from '../stores/ferretdb.js';
 import { neo4j } from '../stores/neo4j.js';
 import { storeUrl } from '../url.js';
-import { seededRandom } from './random.js';
 import type { SeedSize } from './size.js';
 
 /** Timestamps are spread over the year before this instant, so the same seed gives the same graph. */

@@ -1,3 +1,4 @@
+export { seededRandom } from '@aetherial/subgraph-kit';
 import { callAsGateway, type GraphQLResult } from '@aetherial/subgraph-kit';
 import { loadCoreConfig, type CoreConfig } from '../src/config.js';
 import { ensureDatabase } from '../src/migrate.js';
@@ -80,17 +81,6 @@ export function queryCounter(db: CoreDb) {
   };
 }
 
-/** Deterministic PRNG for seeds and fixtures (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($input: SignUpInput!) {

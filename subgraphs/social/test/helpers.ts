@@ -1,3 +1,4 @@
+export { seededRandom } from '@aetherial/subgraph-kit';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Driver, ManagedTransaction, Session } from 'neo4j-driver';
@@ -91,14 +92,3 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
   }
 }
 
-/** A deterministic PRNG (mulberry32) for seeds and generated data. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,4 +1,4 @@
-/** A seeded pseudo-random generator (mulberry32): the same seed gives the same demo graph. */
+/** A seeded pseudo-random generator (mulberry32): the same seed gives the same data (seeds, fixtures). */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
