@@ -1,0 +1,20 @@
+import { baseConfigSchema } from '@aetherial/subgraph-kit';
+import { z } from 'zod';
+
+export const contentConfigSchema = baseConfigSchema.extend({
+  CONTENT_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
+  /** The database is the URL's path (`/aetherial`); FerretDB here, any MongoDB in production. */
+  MONGODB_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URL')
+    .default('mongodb://127.0.0.1:27017/aetherial'),
+  /** Redis stream the outbox relay publishes domain events to. */
+  EVENTS_STREAM: z.string().min(1).default('aetherial:events'),
+  /** Answer requests not signed by the gateway (exploring this subgraph alone). Never in production. */
+  CONTENT_ALLOW_UNSIGNED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+});
+
+export type ContentConfig = z.infer<typeof contentConfigSchema>;

@@ -1,0 +1,46 @@
+import { Schema } from 'mongoose';
+
+/**
+ * A domain event waiting to be published, embedded in the document it describes. FerretDB has no
+ * transactions, so the event is written by the SAME single-document insert/update as the change:
+ * either both land or neither does. The outbox relay later copies it to the `outbox_events`
+ * collection and clears it from the document (see src/outbox.ts).
+ */
+export interface PendingEvent {
+  eventId: string;
+  /** Monotonic within a process and close to time order across processes (ms * 1000 + counter). */
+  sequence: number;
+  type: string;
+  entity: string;
+  entityId: string;
+  version: number;
+  occurredAt: Date;
+  payload: Record<string, unknown> | null;
+}
+
+/** The two fields every document that carries its own outbox has. */
+export interface CarriesPendingEvents {
+  pendingEvents: PendingEvent[];
+  /**
+   * True while `pendingEvents` is not empty. A top-level scalar is what FerretDB can push down to
+   * its SQL backend, so the relay's poll does not decode every document of the collection.
+   */
+  hasPendingEvents: boolean;
+}
+
+export const pendingEventSchema = new Schema<PendingEvent>(
+  {
+    eventId: { type: String, required: true },
+    sequence: { type: Number, required: true },
+    type: { type: String, required: true },
+    entity: { type: String, required: true },
+    entityId: { type: String, required: true },
+    version: { type: Number, required: true },
+    occurredAt: { type: Date, required: true },
+    payload: { type: Schema.Types.Mixed, default: null },
+  },
+  { _id: false, minimize: false },
+);
+
+/** Fields never read by the API: keeps event payloads (and bookkeeping) out of every read. */
+export const withoutOutboxFields = { pendingEvents: 0, hasPendingEvents: 0, countedInPost: 0 } as const;

@@ -1,0 +1,100 @@
+import { commentPayload, pendingEvent, postPayload } from './events.js';
+import type { CommentDocument, CommentRecord } from './models/comment.js';
+import type { PostDocument, PostRecord } from './models/post.js';
+import { insertNew } from './insert-new.js';
+import { deterministicObjectId, generateCommentText, generatePostText, pick, type Random } from './seed/generate.js';
+import { connectStore, type ContentStore } from './store.js';
+
+export interface SeedContentOptions {
+  /** Core User ids to spread posts and comments over. */
+  authorIds: readonly string[];
+  posts: number;
+  /** Exactly this many comments on every post (default 0). */
+  commentsPerPost?: number;
+  /** The only source of randomness: the same function (and `now`) gives the same data and ids. */
+  random: Random;
+  /** The newest post's time; posts spread over `spanDays` before it (default: now, 365 days). */
+  now?: Date;
+  spanDays?: number;
+  /** Share of posts left as drafts (default 0.1). */
+  draftShare?: number;
+  /** An open store; without one, connects to `mongodbUrl` (default MONGODB_URL) and closes after. */
+  store?: ContentStore;
+  mongodbUrl?: string;
+  /** Documents per insert (default 200): FerretDB stalls on very large multi-document writes. */
+  chunkSize?: number;
+}
+
+/**
+ * Demo data: posts (and comments) inserted in chunks (`insertMany`, default 200 documents),
+ * each carrying its PostCreated / CommentAdded event embedded, so the running relay publishes them
+ * like any other write and search/semantic/social index them. Re-running with the same `random` and
+ * `now` inserts nothing new (same ids: existing ones are skipped). Returns the post ids.
+ */
+export async function seedContent(options: SeedContentOptions): Promise<string[]> {
+  if (options.authorIds.length === 0) throw new Error('seedContent: authorIds is empty');
+  const store =
+    options.store ?? (await connectStore(options.mongodbUrl ?? process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/aetherial'));
+  try {
+    return await insertSeed(store, options);
+  } finally {
+    if (!options.store) await store.close();
+  }
+}
+
+async function insertSeed(store: ContentStore, options: SeedContentOptions): Promise<string[]> {
+  const { random, authorIds } = options;
+  const newest = (options.now ?? new Date()).getTime();
+  const spanMs = (options.spanDays ?? 365) * 86_400_000;
+  const chunkSize = options.chunkSize ?? 200;
+  const commentsPerPost = options.commentsPerPost ?? 0;
+  const draftShare = options.draftShare ?? 0.1;
+  const postIds: string[] = [];
+
+  for (let start = 0; start < options.posts; start += chunkSize) {
+    const posts: PostDocument[] = [];
+    const comments: CommentDocument[] = [];
+    for (let i = start; i < Math.min(options.posts, start + chunkSize); i += 1) {
+      // Whole milliseconds, oldest first: ids and times grow together like real traffic.
+      const createdAt = new Date(Math.round(newest - spanMs + (spanMs * (i + random())) / options.posts));
+      const text = generatePostText(random);
+      const post: PostRecord = {
+        _id: deterministicObjectId(random, createdAt),
+        authorId: pick(random, authorIds),
+        title: text.title,
+        body: text.body,
+        tags: text.tags,
+        status: random() < draftShare ? 'DRAFT' : 'PUBLISHED',
+        version: 1,
+        createdAt,
+        updatedAt: createdAt,
+        // Exact: the comments below are inserted before the posts, so the count never runs ahead.
+        commentCount: commentsPerPost,
+        deletedAt: null,
+      };
+      const event = pendingEvent('PostCreated', 'Post', post._id.toHexString(), 1, createdAt, postPayload(post));
+      posts.push({ ...post, pendingEvents: [event], hasPendingEvents: true });
+      postIds.push(post._id.toHexString());
+      for (let c = 0; c < commentsPerPost; c += 1) {
+        const commentedAt = new Date(createdAt.getTime() + Math.round(random() * 7 * 86_400_000));
+        const comment: CommentRecord = {
+          _id: deterministicObjectId(random, commentedAt),
+          postId: post._id,
+          authorId: pick(random, authorIds),
+          body: generateCommentText(random, text.subject),
+          createdAt: commentedAt,
+          version: 1,
+        };
+        const commentEvent = pendingEvent('CommentAdded', 'Comment', comment._id.toHexString(), 1, commentedAt, commentPayload(comment));
+        comments.push({ ...comment, pendingEvents: [commentEvent], hasPendingEvents: true, countedInPost: true });
+      }
+    }
+    // Comments before their posts: a seed that dies in between leaves comments nobody can reach
+    // (and a re-run adds the posts), never a count above the comments that exist.
+    for (let c = 0; c < comments.length; c += chunkSize) {
+      await insertNew(store.comments, comments.slice(c, c + chunkSize));
+    }
+    await insertNew(store.posts, posts);
+  }
+  return postIds;
+}

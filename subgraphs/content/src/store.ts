@@ -1,0 +1,59 @@
+import mongoose, { type Connection, type Model } from 'mongoose';
+import { commentSchema, type CommentDocument } from './models/comment.js';
+import { outboxEventSchema, type OutboxEventDocument } from './models/outbox-event.js';
+import { postSchema, type PostDocument } from './models/post.js';
+
+export interface ContentStore {
+  connection: Connection;
+  posts: Model<PostDocument>;
+  comments: Model<CommentDocument>;
+  outboxEvents: Model<OutboxEventDocument>;
+  /** Throws when the database does not answer (readiness). */
+  ping: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Overrides the database named in the URL (tests use `aetherial_content_test`). */
+  dbName?: string;
+  /** Driver command monitoring, so tests can count round trips at the driver boundary. */
+  monitorCommands?: boolean;
+}
+
+/**
+ * Connects to MongoDB (FerretDB here) with a connection of its own — not mongoose's global one —
+ * so several stores (a test's and a subgraph's) can live in one process. Indexes declared in the
+ * schemas are built (and stray ones dropped) before the store is handed out.
+ */
+export async function connectStore(url: string, options: StoreOptions = {}): Promise<ContentStore> {
+  const connection = await mongoose
+    .createConnection(url, {
+      ...(options.dbName ? { dbName: options.dbName } : {}),
+      monitorCommands: options.monitorCommands ?? false,
+      serverSelectionTimeoutMS: 10_000,
+      autoIndex: true,
+      autoCreate: true,
+    })
+    .asPromise();
+  // Filters are built from validated values only; unknown paths in a filter are a bug, not data.
+  connection.set('strictQuery', true);
+  const posts = connection.model<PostDocument>('Post', postSchema);
+  const comments = connection.model<CommentDocument>('Comment', commentSchema);
+  const outboxEvents = connection.model<OutboxEventDocument>('OutboxEvent', outboxEventSchema);
+  for (const model of [posts, comments, outboxEvents] as Model<unknown>[]) {
+    await model.init();
+    await model.syncIndexes();
+  }
+  return {
+    connection,
+    posts,
+    comments,
+    outboxEvents,
+    ping: async () => {
+      const db = connection.db;
+      if (!db) throw new Error('MongoDB connection has no database');
+      await db.command({ ping: 1 });
+    },
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,58 @@
+import { startOutboxRelay, type RunningRelay } from '@aetherial/events';
+import { createLogger, loadTypeDefs, startSubgraph, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import { Redis } from 'ioredis';
+import type { ContentConfig } from './config.js';
+import type { ContentContext } from './context.js';
+import { createLoaders } from './loaders.js';
+import { ContentOutbox } from './outbox.js';
+import { resolvers } from './resolvers.js';
+import { connectStore, type ContentStore, type StoreOptions } from './store.js';
+
+export interface CreateContentSubgraphOptions extends StoreOptions {
+  /** Publish the outbox to Redis (default true). Tests pass false and drive a relay themselves. */
+  relay?: boolean;
+  port?: number;
+}
+
+export interface ContentSubgraph extends RunningSubgraph {
+  store: ContentStore;
+  outbox: ContentOutbox;
+  relay: RunningRelay | null;
+}
+
+/** The content subgraph, shared by src/index.ts and the tests (which start it on port 0). */
+export async function createSubgraph(config: ContentConfig, options: CreateContentSubgraphOptions = {}): Promise<ContentSubgraph> {
+  const log = createLogger('content', config.LOG_LEVEL);
+  const store = await connectStore(config.MONGODB_URL, options);
+  const outbox = new ContentOutbox(store);
+  let redis: Redis | null = null;
+  let relay: RunningRelay | null = null;
+  if (options.relay ?? true) {
+    redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+    relay = startOutboxRelay({ outbox, redis, log: log.child({ component: 'outbox-relay' }), stream: config.EVENTS_STREAM });
+  }
+  try {
+    const running = await startSubgraph<ContentContext>({
+      name: 'content',
+      typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
+      resolvers,
+      port: options.port ?? config.CONTENT_PORT,
+      gatewaySecret: config.GATEWAY_SHARED_SECRET,
+      allowUnsigned: config.CONTENT_ALLOW_UNSIGNED && config.NODE_ENV !== 'production',
+      log,
+      context: (base) => ({ ...base, store, loaders: createLoaders(store, base.viewer.userId) }),
+      ready: () => store.ping(),
+      close: async () => {
+        await relay?.stop();
+        await redis?.quit();
+        await store.close();
+      },
+    });
+    return { ...running, store, outbox, relay };
+  } catch (error) {
+    await relay?.stop();
+    redis?.disconnect();
+    await store.close();
+    throw error;
+  }
+}
