@@ -10,7 +10,9 @@ export interface AuthenticatedViewer {
 
 export function tokenVerifier(secret: string) {
   const key = new TextEncoder().encode(secret);
-  return async function viewerFromAuthorization(authorization: string | undefined): Promise<AuthenticatedViewer> {
+  return async function viewerFromAuthorization(
+    authorization: string | undefined,
+  ): Promise<AuthenticatedViewer> {
     if (!authorization) return { userId: null };
     const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
     if (!match) {
@@ -23,7 +25,8 @@ export function tokenVerifier(secret: string) {
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('token has no subject');
       return { userId: payload.sub };
     } catch (error) {
-      const reason = error instanceof joseErrors.JWTExpired ? 'token expired: sign in again' : 'invalid token';
+      const reason =
+        error instanceof joseErrors.JWTExpired ? 'token expired: sign in again' : 'invalid token';
       throw new GraphQLError(reason, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
     }
   };

@@ -17,7 +17,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
   GATEWAY_MAX_COST: z.coerce.number().int().min(1).default(20_000),
-  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  GATEWAY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
   GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   GATEWAY_QUERY_PLAN_CACHE_MIB: z.coerce.number().int().min(1).default(30),
   /** Redis commands of the cache give up after this long: a slow Redis must not slow answers. */

@@ -45,17 +45,24 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers = signViewerHeaders(this.options.secret, context?.viewerId ?? null, context?.requestId ?? 'internal');
+    const headers = signViewerHeaders(
+      this.options.secret,
+      context?.viewerId ?? null,
+      context?.requestId ?? 'internal',
+    );
     for (const [key, value] of Object.entries(headers)) request.http?.headers.set(key, value);
   }
 
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<GatewayGraphQLResponse> {
     const { metrics, name } = this.options;
     const stop = metrics.subgraphDuration.startTimer({ subgraph: name });
     try {
       const response = await super.process(options);
       stop();
-      if (response.errors?.length) metrics.subgraphErrors.inc({ subgraph: name, kind: 'graphql' }, response.errors.length);
+      if (response.errors?.length)
+        metrics.subgraphErrors.inc({ subgraph: name, kind: 'graphql' }, response.errors.length);
       const tags = response.extensions?.[CACHE_TAGS_EXTENSION];
       if (Array.isArray(tags) && options.context?.cacheTags) {
         for (const tag of tags) if (typeof tag === 'string') options.context.cacheTags.add(tag);

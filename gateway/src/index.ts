@@ -12,7 +12,10 @@ function runWorker(name: string): void {
   startGateway(config, name).then(
     (gateway) => {
       if (cluster.isPrimary || cluster.worker?.id === 1) {
-        gateway.log.info({ url: gateway.url, workers: config.GATEWAY_WORKERS }, `gateway ready at ${gateway.url}`);
+        gateway.log.info(
+          { url: gateway.url, workers: config.GATEWAY_WORKERS },
+          `gateway ready at ${gateway.url}`,
+        );
       }
       const shutdown = (signal: NodeJS.Signals) => {
         gateway.log.info({ signal }, 'gateway shutting down');

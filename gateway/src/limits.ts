@@ -64,7 +64,14 @@ function measure(
       total.cost += multiplier;
       if (selection.selectionSet) {
         const size = listSize(selection, variables);
-        inner = measure(selection.selectionSet, fragments, variables, multiplier * Math.max(size, 1), depth + 1, visiting);
+        inner = measure(
+          selection.selectionSet,
+          fragments,
+          variables,
+          multiplier * Math.max(size, 1),
+          depth + 1,
+          visiting,
+        );
       }
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       inner = measure(selection.selectionSet, fragments, variables, multiplier, depth, visiting);
@@ -103,10 +110,16 @@ export function checkQueryLimits(
   const walk = measure(operation.selectionSet, fragments, variables, 1, 1, new Set());
   const name = operation.name?.value ?? 'anonymous operation';
   if (walk.depth > limits.maxDepth) {
-    throw limitError('QUERY_TOO_DEEP', `${name} is ${walk.depth} levels deep; the limit is ${limits.maxDepth}`);
+    throw limitError(
+      'QUERY_TOO_DEEP',
+      `${name} is ${walk.depth} levels deep; the limit is ${limits.maxDepth}`,
+    );
   }
   if (walk.aliases > limits.maxAliases) {
-    throw limitError('TOO_MANY_ALIASES', `${name} uses ${walk.aliases} aliases; the limit is ${limits.maxAliases}`);
+    throw limitError(
+      'TOO_MANY_ALIASES',
+      `${name} uses ${walk.aliases} aliases; the limit is ${limits.maxAliases}`,
+    );
   }
   if (walk.cost > limits.maxCost) {
     throw limitError(

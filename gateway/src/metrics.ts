@@ -7,14 +7,24 @@ export function createGatewayMetrics() {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    requests: new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests', labelNames: ['outcome'] as const, registers: [registry] }),
+    requests: new Counter({
+      name: 'gateway_requests_total',
+      help: 'GraphQL requests',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     duration: new Histogram({
       name: 'gateway_request_duration_seconds',
       help: 'GraphQL request duration at the gateway',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    errors: new Counter({ name: 'gateway_errors_total', help: 'GraphQL errors by code', labelNames: ['code'] as const, registers: [registry] }),
+    errors: new Counter({
+      name: 'gateway_errors_total',
+      help: 'GraphQL errors by code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
     cache: new Counter({
       name: 'gateway_response_cache_total',
       help: 'Response cache lookups by result (hit, miss, bypass when Redis is unavailable)',

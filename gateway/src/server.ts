@@ -40,7 +40,9 @@ export interface RunningGateway {
 }
 
 /** Counts errors by code and logs each request as one JSON line with its request id. */
-function observabilityPlugin(metrics: ReturnType<typeof createGatewayMetrics>): ApolloServerPlugin<GatewayContext> {
+function observabilityPlugin(
+  metrics: ReturnType<typeof createGatewayMetrics>,
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
@@ -48,11 +50,18 @@ function observabilityPlugin(metrics: ReturnType<typeof createGatewayMetrics>): 
         async willSendResponse({ response, operationName, errors }) {
           const ms = performance.now() - started;
           metrics.duration.observe(ms / 1000);
-          const all = errors ?? (response.body.kind === 'single' ? response.body.singleResult.errors : undefined) ?? [];
+          const all =
+            errors ?? (response.body.kind === 'single' ? response.body.singleResult.errors : undefined) ?? [];
           metrics.requests.inc({ outcome: all.length > 0 ? 'error' : 'ok' });
-          for (const error of all) metrics.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+          for (const error of all)
+            metrics.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
           contextValue.log.info(
-            { operationName, ms: Math.round(ms * 10) / 10, errors: all.length, cache: response.http.headers.get('x-cache') },
+            {
+              operationName,
+              ms: Math.round(ms * 10) / 10,
+              errors: all.length,
+              cache: response.http.headers.get('x-cache'),
+            },
             'request',
           );
         },
@@ -68,7 +77,8 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   let redisWarned = 0;
   const onRedisError = (error: Error) => {
     // One line every 10 s at most while Redis is down; the bypass metric counts every request.
-    if (Date.now() - redisWarned > 10_000) log.warn({ err: error.message }, 'Redis unavailable: cache and APQ bypassed');
+    if (Date.now() - redisWarned > 10_000)
+      log.warn({ err: error.message }, 'Redis unavailable: cache and APQ bypassed');
     redisWarned = Date.now();
   };
   const cacheRedis = createCacheRedis(config.REDIS_URL, config.GATEWAY_REDIS_TIMEOUT_MS, log);
@@ -105,7 +115,9 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     logger: log,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       queryLimitsPlugin({
         maxDepth: config.GATEWAY_MAX_DEPTH,
         maxAliases: config.GATEWAY_MAX_ALIASES,
@@ -149,20 +161,24 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       if (path === '/health') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready') {
         const redis = cacheRedis.status === 'ready' ? 'up' : 'bypassed';
-        if (stopping || !supergraphLoaded) return sendJson(res, 503, { status: stopping ? 'stopping' : 'no supergraph yet' });
+        if (stopping || !supergraphLoaded)
+          return sendJson(res, 503, { status: stopping ? 'stopping' : 'no supergraph yet' });
         return sendJson(res, 200, { status: 'ready', supergraph: 'loaded', redis });
       }
       if (path === '/metrics') {
         res.setHeader('content-type', metrics.registry.contentType);
         return res.end(await metrics.registry.metrics());
       }
-      if (path !== '/' && path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
+      if (path !== '/' && path !== '/graphql')
+        return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
       let body = '';
       try {
         body = await readBody(req, config.GATEWAY_MAX_BODY_BYTES);
       } catch (error) {
         if (!(error instanceof PayloadTooLargeError)) throw error;
-        return sendJson(res, 413, { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        return sendJson(res, 413, {
+          errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+        });
       }
       const requestLog = log.child({ requestId });
       const response = await apollo.executeHTTPGraphQLRequest({
@@ -178,13 +194,24 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       const graphQLError = error instanceof GraphQLError ? error : undefined;
       if (!graphQLError) log.error({ err: error, requestId }, 'request failed');
       if (res.headersSent) return res.end();
-      sendJson(res, 500, { errors: [{ message: graphQLError?.message ?? 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      sendJson(res, 500, {
+        errors: [
+          {
+            message: graphQLError?.message ?? 'internal error',
+            extensions: { code: 'INTERNAL_SERVER_ERROR' },
+          },
+        ],
+      });
     });
   });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`gateway: port ${config.GATEWAY_PORT} is already in use`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`gateway: port ${config.GATEWAY_PORT} is already in use`)
+          : error,
+      ),
     );
     httpServer.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, resolve);
   });

@@ -7,7 +7,11 @@ import type { Logger } from '@aetherial/subgraph-kit';
  * validates an update before using it; one that does not build is refused and the old one kept.
  * In-flight requests finish on the schema they started with.
  */
-export function supergraphFromFile(path: string, log: Logger, onSwitch?: (ok: boolean) => void): SupergraphSdlHook {
+export function supergraphFromFile(
+  path: string,
+  log: Logger,
+  onSwitch?: (ok: boolean) => void,
+): SupergraphSdlHook {
   return async ({ update }) => {
     let current = readFileSync(path, 'utf8');
     let timer: NodeJS.Timeout | undefined;

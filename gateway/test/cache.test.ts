@@ -41,7 +41,13 @@ beforeEach(async () => {
 const productQuery = `query Product($id: ID!) { product(id: $id) { id name priceCents reviews { stars } } }`;
 
 async function publish(event: Partial<DomainEvent> & Pick<DomainEvent, 'type' | 'entity' | 'entityId'>) {
-  const full: DomainEvent = { eventId: crypto.randomUUID(), version: 2, occurredAt: new Date().toISOString(), payload: {}, ...event };
+  const full: DomainEvent = {
+    eventId: crypto.randomUUID(),
+    version: 2,
+    occurredAt: new Date().toISOString(),
+    payload: {},
+    ...event,
+  };
   await admin.xadd(stream, '*', ...eventFields(full));
 }
 
@@ -49,7 +55,9 @@ describe('response cache', () => {
   it('serves a repeated query from Redis without calling any subgraph', async () => {
     const first = await post(gateway.url, { query: productQuery, variables: { id: 'p1' } });
     expect(first.cache).toBe('MISS');
-    expect(first.body.data).toEqual({ product: { id: 'p1', name: 'Lamp', priceCents: 1999, reviews: [{ stars: 5 }] } });
+    expect(first.body.data).toEqual({
+      product: { id: 'p1', name: 'Lamp', priceCents: 1999, reviews: [{ stars: 5 }] },
+    });
     const callsAfterMiss = { ...fixture.calls };
     expect(callsAfterMiss).toEqual({ catalog: 1, reviews: 1 });
 
@@ -69,7 +77,9 @@ describe('response cache', () => {
   it('keeps PRIVATE responses per viewer and never serves them to another', async () => {
     const alice = { authorization: `Bearer ${await tokenFor('alice')}` };
     const bob = { authorization: `Bearer ${await tokenFor('bob')}` };
-    expect((await post(gateway.url, { query: '{ me { id } }' }, alice)).body.data).toEqual({ me: { id: 'alice' } });
+    expect((await post(gateway.url, { query: '{ me { id } }' }, alice)).body.data).toEqual({
+      me: { id: 'alice' },
+    });
     const aliceAgain = await post(gateway.url, { query: '{ me { id } }' }, alice);
     expect(aliceAgain.cache).toBe('HIT');
     const bobs = await post(gateway.url, { query: '{ me { id } }' }, bob);
@@ -86,7 +96,10 @@ describe('response cache', () => {
     fixture.products.get('p1')!.name = 'Brass lamp';
     await publish({ type: 'ProductUpdated', entity: 'Product', entityId: 'p1' });
 
-    await until(async () => (await post(gateway.url, { query: productQuery, variables: { id: 'p1' } })).cache === 'MISS');
+    await until(
+      async () =>
+        (await post(gateway.url, { query: productQuery, variables: { id: 'p1' } })).cache === 'MISS',
+    );
     const fresh = await post(gateway.url, { query: productQuery, variables: { id: 'p1' } });
     expect(fresh.body.data?.product).toMatchObject({ name: 'Brass lamp' });
     const unrelated = await post(gateway.url, { query: productQuery, variables: { id: 'p2' } });
@@ -98,13 +111,19 @@ describe('response cache', () => {
     expect((await post(gateway.url, { query: '{ products { id } }' })).cache).toBe('HIT');
     fixture.products.set('p3', { id: 'p3', name: 'Chair', priceCents: 4900 });
     await publish({ type: 'ProductCreated', entity: 'Product', entityId: 'p3' });
-    await until(async () => ((await post(gateway.url, { query: '{ products { id } }' })).body.data?.products as unknown[]).length === 3);
+    await until(
+      async () =>
+        ((await post(gateway.url, { query: '{ products { id } }' })).body.data?.products as unknown[])
+          .length === 3,
+    );
     fixture.products.delete('p3');
   });
 
   it('makes a mutation through the gateway visible to the very next read', async () => {
     await post(gateway.url, { query: productQuery, variables: { id: 'p2' } });
-    await post(gateway.url, { query: 'mutation { renameProduct(id: "p2", name: "Standing desk") { id name } }' });
+    await post(gateway.url, {
+      query: 'mutation { renameProduct(id: "p2", name: "Standing desk") { id name } }',
+    });
     const next = await post(gateway.url, { query: productQuery, variables: { id: 'p2' } });
     expect(next.cache).toBe('MISS');
     expect(next.body.data?.product).toMatchObject({ name: 'Standing desk' });
@@ -121,7 +140,10 @@ describe('response cache', () => {
     expect(whileDown.body.data?.product).toMatchObject({ id: 'p1' });
 
     await redis.start();
-    await until(async () => (await post(gateway.url, { query: productQuery, variables: { id: 'p1' } })).cache === 'HIT', 10_000);
+    await until(
+      async () => (await post(gateway.url, { query: productQuery, variables: { id: 'p1' } })).cache === 'HIT',
+      10_000,
+    );
     const metrics = await (await fetch(gateway.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/gateway_response_cache_total\{result="bypass",service="gateway"\} [1-9]/);
   });

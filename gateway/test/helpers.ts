@@ -12,14 +12,22 @@ export const jwtSecret = 'gateway-test-jwt-secret-0123456789';
 
 export function composeFixture(fixture: Fixture, extraCatalogSdl = ''): string {
   const outcome = compose([
-    { name: 'catalog', url: fixture.catalog.url, schemaFile: 'catalog.graphql', sdl: catalogSdl + extraCatalogSdl },
+    {
+      name: 'catalog',
+      url: fixture.catalog.url,
+      schemaFile: 'catalog.graphql',
+      sdl: catalogSdl + extraCatalogSdl,
+    },
     { name: 'reviews', url: fixture.reviews.url, schemaFile: 'reviews.graphql', sdl: reviewsSdl },
   ]);
   if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
   return outcome.supergraphSdl;
 }
 
-export function writeSupergraph(sdl: string, path = join(mkdtempSync(join(tmpdir(), 'supergraph-')), 'supergraph.graphql')): string {
+export function writeSupergraph(
+  sdl: string,
+  path = join(mkdtempSync(join(tmpdir(), 'supergraph-')), 'supergraph.graphql'),
+): string {
   writeFileSync(path, sdl);
   return path;
 }
@@ -48,16 +56,27 @@ export function tokenFor(userId: string): Promise<string> {
 export interface Answer {
   status: number;
   cache: string | null;
-  body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  };
 }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, cache: response.headers.get('x-cache'), body: (await response.json()) as Answer['body'] };
+  return {
+    status: response.status,
+    cache: response.headers.get('x-cache'),
+    body: (await response.json()) as Answer['body'],
+  };
 }
 
 export async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {

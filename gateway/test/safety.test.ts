@@ -39,11 +39,22 @@ const codeOf = (answer: Awaited<ReturnType<typeof post>>) => answer.body.errors?
 
 describe('limits, checked before planning', () => {
   it('rejects a query deeper than the limit', async () => {
-    expect((await post(gateway.url, { query: 'query Deep { products { reviews { id } } }' })).body.errors).toBeUndefined();
-    const shallow = await startGateway(testConfig({ REDIS_URL: redis.url, SUPERGRAPH_PATH: supergraphPath, GATEWAY_MAX_DEPTH: '2', GATEWAY_CACHE: 'false' }));
+    expect(
+      (await post(gateway.url, { query: 'query Deep { products { reviews { id } } }' })).body.errors,
+    ).toBeUndefined();
+    const shallow = await startGateway(
+      testConfig({
+        REDIS_URL: redis.url,
+        SUPERGRAPH_PATH: supergraphPath,
+        GATEWAY_MAX_DEPTH: '2',
+        GATEWAY_CACHE: 'false',
+      }),
+    );
     try {
       const before = fixture.calls.catalog;
-      const answer = await post(shallow.url, { query: 'query TooDeep { products { ... on Product { reviews { id } } } }' });
+      const answer = await post(shallow.url, {
+        query: 'query TooDeep { products { ... on Product { reviews { id } } } }',
+      });
       expect(answer.status).toBe(400);
       expect(codeOf(answer)).toBe('QUERY_TOO_DEEP');
       expect(answer.body.errors?.[0]?.message).toBe('TooDeep is 3 levels deep; the limit is 2');
@@ -103,7 +114,13 @@ describe('subgraph failures', () => {
 
   it('keeps the fields of healthy subgraphs when another is down', async () => {
     const deadReviews = composeFixture(fixture).replace(fixture.reviews.url, 'http://127.0.0.1:9/graphql');
-    const partial = await startGateway(testConfig({ REDIS_URL: redis.url, SUPERGRAPH_PATH: writeSupergraph(deadReviews), GATEWAY_CACHE: 'false' }));
+    const partial = await startGateway(
+      testConfig({
+        REDIS_URL: redis.url,
+        SUPERGRAPH_PATH: writeSupergraph(deadReviews),
+        GATEWAY_CACHE: 'false',
+      }),
+    );
     try {
       const answer = await post(partial.url, { query: '{ product(id: "p1") { name reviews { stars } } }' });
       expect(answer.body.data).toEqual({ product: { name: 'Lamp', reviews: null } });
@@ -120,7 +137,11 @@ describe('auth', () => {
     const token = await tokenFor('user-7');
     const me = await post(gateway.url, { query: '{ me { id } }' }, { authorization: `Bearer ${token}` });
     expect(me.body.data).toEqual({ me: { id: 'user-7' } });
-    const forged = await post(gateway.url, { query: '{ me { id } }' }, { authorization: `Bearer ${token.slice(0, -3)}abc` });
+    const forged = await post(
+      gateway.url,
+      { query: '{ me { id } }' },
+      { authorization: `Bearer ${token.slice(0, -3)}abc` },
+    );
     expect(forged.status).toBe(401);
     expect(codeOf(forged)).toBe('UNAUTHENTICATED');
   });
@@ -128,12 +149,18 @@ describe('auth', () => {
   it('subgraphs reject calls without the gateway signature, with a forged viewer, or signed with another secret', async () => {
     const query = JSON.stringify({ query: '{ me { id } }' });
     const call = (headers: Record<string, string>) =>
-      fetch(fixture.catalog.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: query });
+      fetch(fixture.catalog.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: query,
+      });
     expect((await call({})).status).toBe(401);
     expect((await call({ 'x-aetherial-viewer': 'admin' })).status).toBe(401);
     const signed = signViewerHeaders(secret, 'user-1', randomUUID());
     expect((await call({ ...signed, 'x-aetherial-viewer': 'admin' })).status).toBe(401);
-    expect((await call(signViewerHeaders('another-secret-entirely', 'admin', randomUUID()))).status).toBe(401);
+    expect((await call(signViewerHeaders('another-secret-entirely', 'admin', randomUUID()))).status).toBe(
+      401,
+    );
     const genuine = await call(signed);
     expect(genuine.status).toBe(200);
     expect(await genuine.json()).toEqual({ data: { me: { id: 'user-1' } } });
@@ -147,7 +174,9 @@ describe('hot reload', () => {
     let running = true;
     const load = (async () => {
       while (running) {
-        const batch = await Promise.all(Array.from({ length: 8 }, () => post(gateway.url, { query: '{ products { id name } }' })));
+        const batch = await Promise.all(
+          Array.from({ length: 8 }, () => post(gateway.url, { query: '{ products { id name } }' })),
+        );
         for (const answer of batch) {
           answered += 1;
           if (answer.status !== 200 || answer.body.errors) failures += 1;
@@ -180,7 +209,13 @@ describe('hot reload', () => {
 describe('production mode', () => {
   it('turns introspection and the landing page off and keeps CSRF prevention on', async () => {
     const production = await startGateway(
-      testConfig({ NODE_ENV: 'production', REDIS_URL: redis.url, SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture)), GATEWAY_SHARED_SECRET: secret, JWT_SECRET: 'a-production-jwt-secret-value' }),
+      testConfig({
+        NODE_ENV: 'production',
+        REDIS_URL: redis.url,
+        SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture)),
+        GATEWAY_SHARED_SECRET: secret,
+        JWT_SECRET: 'a-production-jwt-secret-value',
+      }),
     );
     try {
       const introspection = await post(production.url, { query: '{ __schema { types { name } } }' });

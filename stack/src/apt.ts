@@ -19,12 +19,17 @@ export function ensureDebianPackage(
   const job = queue.then(async () => {
     if (existsSync(binary)) return;
     if (!existsSync('/usr/bin/apt-get')) {
-      throw new Error(`${binary} is missing and this is not a Debian/Ubuntu machine: install ${packages.join(' ')} yourself`);
+      throw new Error(
+        `${binary} is missing and this is not a Debian/Ubuntu machine: install ${packages.join(' ')} yourself`,
+      );
     }
     const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
     const aptGet = async (...args: string[]) => {
       const [cmd, ...rest] = [...sudo, 'apt-get', ...args];
-      await run(cmd!, rest, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 << 20 });
+      await run(cmd!, rest, {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        maxBuffer: 64 << 20,
+      });
     };
     try {
       if (!updated) {
@@ -40,7 +45,8 @@ export function ensureDebianPackage(
           `run: sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}`,
       );
     }
-    if (!existsSync(binary)) throw new Error(`${packages.join(' ')} installed but ${binary} is still missing`);
+    if (!existsSync(binary))
+      throw new Error(`${packages.join(' ')} installed but ${binary} is still missing`);
   });
   queue = job.catch(() => undefined);
   return job;

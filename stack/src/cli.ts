@@ -14,7 +14,11 @@ function printTable(reports: StoreReport[]): void {
   const rows = reports.map((r) => [r.store, r.url, r.state, r.pid ? String(r.pid) : '', r.detail ?? '']);
   const header = ['store', 'url', 'state', 'pid', 'detail'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(['', line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
 }
 
@@ -34,7 +38,11 @@ async function cmdUp(names: string[]): Promise<number> {
     } else {
       const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
       failures.push(`✗ ${store.name}: ${message}`);
-      reports.push({ store: store.name, url: process.env[store.urlEnv] || store.defaultUrl, state: 'failed' });
+      reports.push({
+        store: store.name,
+        url: process.env[store.urlEnv] || store.defaultUrl,
+        state: 'failed',
+      });
     }
   });
   printTable(reports);
@@ -44,7 +52,9 @@ async function cmdUp(names: string[]): Promise<number> {
   }
   const unreachable = reports.filter((r) => r.state === 'unreachable');
   if (unreachable.length > 0) {
-    console.error(`\nexternal stores not reachable: ${unreachable.map((r) => `${r.store} (${r.detail})`).join(', ')}`);
+    console.error(
+      `\nexternal stores not reachable: ${unreachable.map((r) => `${r.store} (${r.detail})`).join(', ')}`,
+    );
     return 1;
   }
   console.log(`\nstack ready in ${elapsed().trim()}`);
@@ -53,7 +63,11 @@ async function cmdUp(names: string[]): Promise<number> {
 
 async function cmdDown(names: string[]): Promise<number> {
   // Stop in reverse order, all at once: each store shuts down on its own signal.
-  const reports = await Promise.all(selected(names).reverse().map((store) => down(store)));
+  const reports = await Promise.all(
+    selected(names)
+      .reverse()
+      .map((store) => down(store)),
+  );
   printTable(reports.reverse());
   return 0;
 }
@@ -66,9 +80,13 @@ async function cmdStatus(names: string[]): Promise<number> {
 async function cmdLogs(args: string[]): Promise<number> {
   const follow = args.includes('-f') || args.includes('--follow');
   const [name] = args.filter((arg) => !arg.startsWith('-'));
-  if (!name) throw new StackError(`usage: npm run stack -- logs <store> [-f]   (stores: ${stores.map((s) => s.name).join(', ')})`);
+  if (!name)
+    throw new StackError(
+      `usage: npm run stack -- logs <store> [-f]   (stores: ${stores.map((s) => s.name).join(', ')})`,
+    );
   const file = logFile(storeNamed(name).name);
-  if (!existsSync(file)) throw new StackError(`no log for ${name} yet (${file}): run npm run stack -- up ${name}`);
+  if (!existsSync(file))
+    throw new StackError(`no log for ${name} yet (${file}): run npm run stack -- up ${name}`);
   const tail = spawn('tail', ['-n', '200', ...(follow ? ['-F'] : []), file], { stdio: 'inherit' });
   return new Promise((resolve) => tail.on('exit', (code) => resolve(code ?? 0)));
 }

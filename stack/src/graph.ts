@@ -34,7 +34,11 @@ const children: { name: string; child: ChildProcess }[] = [];
 function run(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   const log = createWriteStream(logFile(name), { flags: 'a' });
-  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   children.push({ name, child });
@@ -90,7 +94,11 @@ async function main(): Promise<void> {
   say('compose', 'supergraph.graphql composed from supergraph.yaml');
 
   for (const service of services) {
-    const child = run(service.name, process.execPath, ['--import', 'tsx', `${service.workspace}/src/index.ts`]);
+    const child = run(service.name, process.execPath, [
+      '--import',
+      'tsx',
+      `${service.workspace}/src/index.ts`,
+    ]);
     say(service.name, `starting on :${service.port} (log: ${logFile(service.name)})`);
     await waitReady(service.name, `http://127.0.0.1:${service.port}/ready`, child);
     say(service.name, 'ready');
@@ -98,12 +106,16 @@ async function main(): Promise<void> {
 
   await seedIfEmpty((message) => say('seed', message));
 
-  const gateway = run('gateway', process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], { GATEWAY_PORT: String(gatewayPort) });
+  const gateway = run('gateway', process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
+    GATEWAY_PORT: String(gatewayPort),
+  });
   await waitReady('gateway', `http://127.0.0.1:${gatewayPort}/ready`, gateway);
   const url = `http://127.0.0.1:${gatewayPort}/graphql`;
   console.log(`\n  Aetherial graph ready in ${elapsed().trim()}\n\n  Gateway:        ${url}`);
   console.log(`  Apollo Sandbox: open ${url} in a browser`);
-  console.log(`  Logs:           ${join(dataDir, 'logs')}/<service>.log\n  Stop:           Ctrl-C (stores keep running; npm run stack -- down)\n`);
+  console.log(
+    `  Logs:           ${join(dataDir, 'logs')}/<service>.log\n  Stop:           Ctrl-C (stores keep running; npm run stack -- down)\n`,
+  );
 
   // Stay in the foreground; a service that dies is reported with its log tail.
   for (const { name, child } of children) {

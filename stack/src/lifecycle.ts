@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { contextFor, logFile } from './context.js';
+import { contextFor } from './context.js';
 import { memoryMiB } from './memory.js';
 import { isPortFree } from './ports.js';
 import type { StoreDef } from './store.js';
@@ -122,7 +122,8 @@ export async function status(store: StoreDef): Promise<StoreReport> {
   }
   const pid = runningPid(store.name);
   if (pid === undefined) {
-    const initialised = existsSync(contextFor(store).storeDir) && readdirSync(contextFor(store).storeDir).length > 0;
+    const initialised =
+      existsSync(contextFor(store).storeDir) && readdirSync(contextFor(store).storeDir).length > 0;
     return { ...base, state: 'stopped', detail: initialised ? 'data kept' : 'no data yet' };
   }
   const error = await probeOnce(store, url);

@@ -96,5 +96,8 @@ export async function stopProcess(name: string, signal: NodeJS.Signals, graceMs 
 export function tailOfLog(name: string, lines = 30): string {
   const file = logFile(name);
   if (!existsSync(file)) return `(no log yet at ${file})`;
-  return `--- last lines of ${file} ---\n${readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n')}`;
+  return `--- last lines of ${file} ---\n${readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n')}`;
 }

@@ -44,9 +44,14 @@ describe('stack smoke', () => {
   });
 
   it('ferretdb: mongoose model with a unique index rejects a duplicate', async () => {
-    const connection = await mongoose.createConnection(url('ferretdb').toString(), { dbName: `smoke_${runId}` }).asPromise();
+    const connection = await mongoose
+      .createConnection(url('ferretdb').toString(), { dbName: `smoke_${runId}` })
+      .asPromise();
     try {
-      const Thing = connection.model('Thing', new mongoose.Schema({ name: { type: String, unique: true }, n: Number }));
+      const Thing = connection.model(
+        'Thing',
+        new mongoose.Schema({ name: { type: String, unique: true }, n: Number }),
+      );
       await Thing.init();
       await Thing.create({ name: 'a', n: 1 });
       await expect(Thing.create({ name: 'a', n: 2 })).rejects.toThrow(/duplicate key|E11000/);
@@ -102,7 +107,9 @@ describe('stack smoke', () => {
     try {
       const collection = await client.collections.create({
         name,
-        vectorizers: vectorizer.none({ vectorIndexConfig: configure.vectorIndex.hnsw({ distanceMetric: 'cosine' }) }),
+        vectorizers: vectorizer.none({
+          vectorIndexConfig: configure.vectorIndex.hnsw({ distanceMetric: 'cosine' }),
+        }),
         properties: [{ name: 'label', dataType: 'text' }],
       });
       await collection.data.insertMany([
@@ -118,4 +125,3 @@ describe('stack smoke', () => {
     }
   });
 });
-

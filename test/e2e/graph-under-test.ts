@@ -40,13 +40,21 @@ export async function resetNamespace(): Promise<void> {
 
 function tail(name: string): string {
   try {
-    return readFileSync(join(logDir, `${name}.log`), 'utf8').split('\n').slice(-25).join('\n');
+    return readFileSync(join(logDir, `${name}.log`), 'utf8')
+      .split('\n')
+      .slice(-25)
+      .join('\n');
   } catch {
     return '(no log)';
   }
 }
 
-async function waitReady(name: string, port: number, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+async function waitReady(
+  name: string,
+  port: number,
+  child: ChildProcess,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${tail(name)}`);
@@ -91,7 +99,10 @@ export async function startGraph(): Promise<RunningGraph> {
     );
   };
   try {
-    const subgraphs = Object.entries(e2e.ports).map(([name, port]) => ({ port, ...start(name, `subgraphs/${name}/src/index.ts`) }));
+    const subgraphs = Object.entries(e2e.ports).map(([name, port]) => ({
+      port,
+      ...start(name, `subgraphs/${name}/src/index.ts`),
+    }));
     processes.push(...subgraphs);
     await Promise.all(subgraphs.map(({ name, port, child }) => waitReady(name, port, child)));
     const gateway = start('gateway', 'gateway/src/index.ts');

@@ -25,7 +25,10 @@ const profileQuery = /* GraphQL */ `
           node {
             id
             title
-            author { id handle }
+            author {
+              id
+              handle
+            }
             likeCount
             commentCount
           }
@@ -39,9 +42,18 @@ describe('one query across core, content and social', () => {
   it('returns exactly the seeded data of a user, their posts and their social counts', async () => {
     const expected = await withStores(async ({ sql, mongo, cypher }) => {
       const posts = mongo.db().collection<PostDoc>('posts');
-      const authorId = (await posts.find({ status: 'PUBLISHED' }).sort({ createdAt: -1 }).limit(1).next())!.authorId;
-      const user = (await sql.query<{ handle: string; displayName: string }>('SELECT handle, "displayName" FROM "User" WHERE id = $1', [authorId])).rows[0]!;
-      const own = await posts.find({ authorId, status: 'PUBLISHED' }).sort({ createdAt: -1, _id: -1 }).toArray();
+      const authorId = (await posts.find({ status: 'PUBLISHED' }).sort({ createdAt: -1 }).limit(1).next())!
+        .authorId;
+      const user = (
+        await sql.query<{ handle: string; displayName: string }>(
+          'SELECT handle, "displayName" FROM "User" WHERE id = $1',
+          [authorId],
+        )
+      ).rows[0]!;
+      const own = await posts
+        .find({ authorId, status: 'PUBLISHED' })
+        .sort({ createdAt: -1, _id: -1 })
+        .toArray();
       const [counts] = await cypher(
         `MATCH (u:User {id: $id})
          RETURN COUNT { (u)<-[:FOLLOWS]-() } AS followers, COUNT { (u)-[:FOLLOWS]->() } AS following`,
@@ -50,9 +62,19 @@ describe('one query across core, content and social', () => {
       const edges = [];
       for (const post of own.slice(0, 5)) {
         const id = post._id.toHexString();
-        const [likes] = await cypher('MATCH (:User)-[l:LIKED]->(:Post {id: $id}) RETURN count(l) AS n', { id });
+        const [likes] = await cypher('MATCH (:User)-[l:LIKED]->(:Post {id: $id}) RETURN count(l) AS n', {
+          id,
+        });
         const comments = await mongo.db().collection('comments').countDocuments({ postId: post._id });
-        edges.push({ node: { id, title: post.title, author: { id: authorId, handle: user.handle }, likeCount: likes!.n, commentCount: comments } });
+        edges.push({
+          node: {
+            id,
+            title: post.title,
+            author: { id: authorId, handle: user.handle },
+            likeCount: likes!.n,
+            commentCount: comments,
+          },
+        });
       }
       return {
         user: {
@@ -77,7 +99,12 @@ describe('one query across core, content and social', () => {
     const subgraphCalls = async () => {
       const urls = ['4101', '4102', '4103'].map((port) => `http://127.0.0.1:${port}/metrics`);
       const bodies = await Promise.all(urls.map(async (url) => (await fetch(url)).text()));
-      return bodies.map((body) => [...body.matchAll(/^graphql_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0));
+      return bodies.map((body) =>
+        [...body.matchAll(/^graphql_requests_total\{[^}]*\} (\d+)/gm)].reduce(
+          (sum, m) => sum + Number(m[1]),
+          0,
+        ),
+      );
     };
     const cost = async (first: number) => {
       const before = await subgraphCalls();
@@ -106,8 +133,19 @@ describe('one query across core, content and social', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof gql<{ users: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>>> =
-        await gql(`query Users($after: String) { users(first: 7, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after });
+      const page: Awaited<
+        ReturnType<
+          typeof gql<{
+            users: {
+              edges: { node: { id: string } }[];
+              pageInfo: { hasNextPage: boolean; endCursor: string | null };
+            };
+          }>
+        >
+      > = await gql(
+        `query Users($after: String) { users(first: 7, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
       expect(page.errors).toBeUndefined();
       seen.push(...page.data!.users.edges.map((edge) => edge.node.id));
       after = page.data!.users.pageInfo.hasNextPage ? page.data!.users.pageInfo.endCursor : null;

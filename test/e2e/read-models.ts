@@ -18,7 +18,10 @@ export async function waitForReadModels(timeoutMs = 240_000): Promise<void> {
       for (const group of groups) {
         const fields = new Map<string, string | number>();
         for (let i = 0; i < group.length - 1; i += 2) fields.set(String(group[i]), group[i + 1]!);
-        state.set(String(fields.get('name')), Number(fields.get('lag') ?? 0) + Number(fields.get('pending') ?? 0));
+        state.set(
+          String(fields.get('name')),
+          Number(fields.get('lag') ?? 0) + Number(fields.get('pending') ?? 0),
+        );
       }
       behind = readModels.filter((name) => state.get(name) !== 0);
       if (behind.length === 0) return;

@@ -10,7 +10,14 @@ beforeAll(async () => {
   const handle = `e2e_${randomUUID().slice(0, 8)}`;
   const signUp = await gql<{ signUp: { token: string; user: { id: string } } }>(
     `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { token user { id handle } } }`,
-    { input: { handle, displayName: 'End To End', email: `${handle}@example.com`, password: 'correct horse battery' } },
+    {
+      input: {
+        handle,
+        displayName: 'End To End',
+        email: `${handle}@example.com`,
+        password: 'correct horse battery',
+      },
+    },
   );
   expect(signUp.errors).toBeUndefined();
   token = signUp.data!.signUp.token;
@@ -18,7 +25,9 @@ beforeAll(async () => {
 });
 
 const searchIds = async (query: string) => {
-  const answer = await gql<{ search: { edges: { node: { item: { __typename: string; id: string } | null } }[] } }>(
+  const answer = await gql<{
+    search: { edges: { node: { item: { __typename: string; id: string } | null } }[] };
+  }>(
     `query Find($q: String!) { search(query: $q, first: 10) { edges { node { item { __typename ... on Post { id } } } } } }`,
     { q: query },
   );
@@ -52,11 +61,21 @@ describe('a post written through the gateway', () => {
     const postId = created.data!.createPost.id;
     expect(created.data!.createPost.author.id).toBe(viewerId);
 
-    const read = await gql<{ post: { title: string; author: { handle: string } } }>(`query { post(id: "${postId}") { title author { handle } } }`);
+    const read = await gql<{ post: { title: string; author: { handle: string } } }>(
+      `query { post(id: "${postId}") { title author { handle } } }`,
+    );
     expect(read.data?.post.title).toContain(marker);
 
-    await eventually(() => searchIds(marker), (ids) => ids.includes(postId), 30_000);
-    await eventually(() => semanticIds('how to move an orchid into a new pot'), (ids) => ids.includes(postId), 30_000);
+    await eventually(
+      () => searchIds(marker),
+      (ids) => ids.includes(postId),
+      30_000,
+    );
+    await eventually(
+      () => semanticIds('how to move an orchid into a new pot'),
+      (ids) => ids.includes(postId),
+      30_000,
+    );
 
     const updated = await gql(
       `mutation Edit($id: ID!) { updatePost(id: $id, input: { title: "Dividing a crowded fern" }) { id title } }`,
@@ -64,15 +83,32 @@ describe('a post written through the gateway', () => {
       token,
     );
     expect(updated.errors).toBeUndefined();
-    await eventually(() => searchIds(marker), (ids) => !ids.includes(postId));
-    await eventually(() => searchIds('crowded fern'), (ids) => ids.includes(postId));
+    await eventually(
+      () => searchIds(marker),
+      (ids) => !ids.includes(postId),
+    );
+    await eventually(
+      () => searchIds('crowded fern'),
+      (ids) => ids.includes(postId),
+    );
 
-    const deleted = await gql(`mutation Delete($id: ID!) { deletePost(id: $id) { id deleted } }`, { id: postId }, token);
+    const deleted = await gql(
+      `mutation Delete($id: ID!) { deletePost(id: $id) { id deleted } }`,
+      { id: postId },
+      token,
+    );
     expect(deleted.errors).toBeUndefined();
     const gone = await gql(`query { post(id: "${postId}") { id } }`);
     expect(gone.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    await eventually(() => searchIds('crowded fern'), (ids) => !ids.includes(postId));
-    await eventually(() => semanticIds('how to move an orchid into a new pot'), (ids) => !ids.includes(postId), 30_000);
+    await eventually(
+      () => searchIds('crowded fern'),
+      (ids) => !ids.includes(postId),
+    );
+    await eventually(
+      () => semanticIds('how to move an orchid into a new pot'),
+      (ids) => !ids.includes(postId),
+      30_000,
+    );
   });
 
   it('is never served stale from the gateway cache after an edit', async () => {
@@ -85,8 +121,15 @@ describe('a post written through the gateway', () => {
     const query = `query Cached($id: ID!) { post(id: $id) { id title } }`;
     // The post's own PostCreated event drops Post-tagged responses when it arrives (~100 ms later):
     // wait until the answer is cached for good, then edit.
-    await eventually(() => gql(query, { id: postId }), (answer) => answer.cache === 'HIT');
-    await gql(`mutation Edit($id: ID!) { updatePost(id: $id, input: { title: "Second version" }) { id title } }`, { id: postId }, token);
+    await eventually(
+      () => gql(query, { id: postId }),
+      (answer) => answer.cache === 'HIT',
+    );
+    await gql(
+      `mutation Edit($id: ID!) { updatePost(id: $id, input: { title: "Second version" }) { id title } }`,
+      { id: postId },
+      token,
+    );
     const next = await gql<{ post: { title: string } }>(query, { id: postId });
     expect(next.cache).toBe('MISS');
     expect(next.data?.post.title).toBe('Second version');

@@ -16,7 +16,8 @@ export function createCacheRedis(url: string, commandTimeoutMs: number, log: Log
   });
   let down = false;
   redis.on('error', (error) => {
-    if (!down) log.warn({ err: error.message }, 'response cache Redis unavailable: answering without the cache');
+    if (!down)
+      log.warn({ err: error.message }, 'response cache Redis unavailable: answering without the cache');
     down = true;
   });
   redis.on('ready', () => {
@@ -27,7 +28,11 @@ export function createCacheRedis(url: string, commandTimeoutMs: number, log: Log
 }
 
 /** Runs a cache operation; on any Redis failure returns the fallback and reports it once per call. */
-export async function orBypass<T>(operation: () => Promise<T>, fallback: T, onBypass: (error: Error) => void): Promise<T> {
+export async function orBypass<T>(
+  operation: () => Promise<T>,
+  fallback: T,
+  onBypass: (error: Error) => void,
+): Promise<T> {
   try {
     return await operation();
   } catch (error) {

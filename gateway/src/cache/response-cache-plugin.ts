@@ -27,7 +27,11 @@ function keyFor(requestContext: GraphQLRequestContext<GatewayContext>): string {
  * are shared; PRIVATE ones are kept per viewer and never served to anyone else. Each stored response
  * is tagged with the entities it holds so domain events and mutations drop exactly what they change.
  */
-export function responseCachePlugin({ store, metrics, onRedisError }: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
+export function responseCachePlugin({
+  store,
+  metrics,
+  onRedisError,
+}: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
   const bypass = (error: Error): null => {
     metrics.cache.inc({ result: 'bypass' });
     onRedisError(error);
@@ -79,7 +83,9 @@ export function responseCachePlugin({ store, metrics, onRedisError }: ResponseCa
           if (scope === 'prv' && !contextValue.viewerId) return;
           const storedKey = scope === 'pub' ? `pub:${key}` : `prv:${contextValue.viewerId}:${key}`;
           try {
-            await store.store(storedKey, JSON.stringify({ data: result.data }), policy.maxAge, generation, [...contextValue.cacheTags]);
+            await store.store(storedKey, JSON.stringify({ data: result.data }), policy.maxAge, generation, [
+              ...contextValue.cacheTags,
+            ]);
           } catch (error) {
             bypass(error as Error);
           }

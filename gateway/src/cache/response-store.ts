@@ -54,13 +54,22 @@ export class ResponseStore {
   }
 
   /** The cached public response, the viewer's private one, and the current generation, in one round trip. */
-  async lookup(publicKey: string, privateKey: string | null): Promise<{ hit: string | null; generation: number }> {
+  async lookup(
+    publicKey: string,
+    privateKey: string | null,
+  ): Promise<{ hit: string | null; generation: number }> {
     const keys = privateKey ? [`rc:r:${publicKey}`, `rc:r:${privateKey}`] : [`rc:r:${publicKey}`];
     const values = await this.redis.mget('rc:gen', ...keys);
     return { generation: Number(values[0] ?? 0), hit: values[1] ?? values[2] ?? null };
   }
 
-  async store(key: string, value: string, ttlSeconds: number, startGeneration: number, tags: string[]): Promise<boolean> {
+  async store(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+    startGeneration: number,
+    tags: string[],
+  ): Promise<boolean> {
     return (await this.redis.rcStore(`rc:r:${key}`, value, ttlSeconds, startGeneration, ...tags)) === 1;
   }
 

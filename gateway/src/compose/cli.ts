@@ -17,7 +17,9 @@ const outputPath = resolve(root, outputArg ?? 'supergraph.graphql');
 const subgraphs = readSupergraphConfig(configPath);
 const outcome = compose(subgraphs);
 if (!outcome.ok) {
-  console.error(`composition of ${subgraphs.map((s) => s.name).join(', ')} failed:\n${outcome.errors.map((e) => `  ${e}`).join('\n')}`);
+  console.error(
+    `composition of ${subgraphs.map((s) => s.name).join(', ')} failed:\n${outcome.errors.map((e) => `  ${e}`).join('\n')}`,
+  );
   process.exit(1);
 }
 if (check) {

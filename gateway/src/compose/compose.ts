@@ -17,9 +17,13 @@ export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
   const errors: string[] = [];
   const services = subgraphs.flatMap((subgraph) => {
     try {
-      return [{ name: subgraph.name, url: subgraph.url, typeDefs: parse(subgraph.sdl, { noLocation: false }) }];
+      return [
+        { name: subgraph.name, url: subgraph.url, typeDefs: parse(subgraph.sdl, { noLocation: false }) },
+      ];
     } catch (error) {
-      errors.push(`[INVALID_GRAPHQL] subgraph "${subgraph.name}" (${subgraph.schemaFile}): ${(error as Error).message}`);
+      errors.push(
+        `[INVALID_GRAPHQL] subgraph "${subgraph.name}" (${subgraph.schemaFile}): ${(error as Error).message}`,
+      );
       return [];
     }
   });

@@ -75,7 +75,17 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const deadLetter = async (entry: StreamEntry, reason: string) => {
     await redis
       .multi()
-      .xadd(deadLetterStream(stream), '*', 'group', group, 'sourceId', entry[0], 'reason', reason, ...entry[1])
+      .xadd(
+        deadLetterStream(stream),
+        '*',
+        'group',
+        group,
+        'sourceId',
+        entry[0],
+        'reason',
+        reason,
+        ...entry[1],
+      )
       .xack(stream, group, entry[0])
       .exec();
     log.error({ entryId: entry[0], group, reason }, 'event moved to the dead-letter stream');
@@ -118,30 +128,55 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   };
 
   const readPendingOfMine = async (): Promise<StreamEntry[]> => {
-    const reply = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', stream, '0')) as
-      | [string, StreamEntry[]][]
-      | null;
+    const reply = (await redis.xreadgroup(
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      batchSize,
+      'STREAMS',
+      stream,
+      '0',
+    )) as [string, StreamEntry[]][] | null;
     return reply?.[0]?.[1] ?? [];
   };
 
   const claimAbandoned = async (): Promise<StreamEntry[]> => {
-    const reply = (await redis.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', batchSize)) as [
-      string,
-      StreamEntry[],
-    ];
+    const reply = (await redis.xautoclaim(
+      stream,
+      group,
+      consumer,
+      claimIdleMs,
+      '0-0',
+      'COUNT',
+      batchSize,
+    )) as [string, StreamEntry[]];
     return (reply[1] ?? []).filter((entry) => entry[1] !== null);
   };
 
   const readNew = async (): Promise<StreamEntry[]> => {
     const reply = (await redis.xreadgroup(
-      'GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', stream, '>',
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      batchSize,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      stream,
+      '>',
     )) as [string, StreamEntry[]][] | null;
     return reply?.[0]?.[1] ?? [];
   };
 
   const loop = (async () => {
     // First what this consumer name left unacknowledged before a crash, then the others' leftovers.
-    for (let pending = await readPendingOfMine(); pending.length > 0 && !stopped; pending = await readPendingOfMine()) {
+    for (
+      let pending = await readPendingOfMine();
+      pending.length > 0 && !stopped;
+      pending = await readPendingOfMine()
+    ) {
       await processEntries(pending);
       if (failures.size > 0) break;
     }
@@ -173,7 +208,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     for (const info of groups) {
       const fields = new Map<string, string | number | null>();
       for (let i = 0; i < info.length - 1; i += 2) fields.set(String(info[i]), info[i + 1] ?? null);
-      if (fields.get('name') === group) return Number(fields.get('lag') ?? 0) + Number(fields.get('pending') ?? 0);
+      if (fields.get('name') === group)
+        return Number(fields.get('lag') ?? 0) + Number(fields.get('pending') ?? 0);
     }
     return 0;
   };

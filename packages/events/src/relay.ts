@@ -29,7 +29,14 @@ export interface RunningRelay {
  * so a crash in between publishes it again: delivery is at-least-once and consumers deduplicate by
  * entity version. One relay per subgraph instance; it runs batches one at a time, in order.
  */
-export function startOutboxRelay({ outbox, redis, log, intervalMs = 100, batchSize = 500, stream = eventsStream() }: RelayOptions): RunningRelay {
+export function startOutboxRelay({
+  outbox,
+  redis,
+  log,
+  intervalMs = 100,
+  batchSize = 500,
+  stream = eventsStream(),
+}: RelayOptions): RunningRelay {
   let running: Promise<number> = Promise.resolve(0);
   let stopped = false;
   let failures = 0;
@@ -58,7 +65,8 @@ export function startOutboxRelay({ outbox, redis, log, intervalMs = 100, batchSi
   const flush = (): Promise<number> => {
     running = running.then(async () => {
       let total = 0;
-      for (let published = await publishBatch(); published > 0; published = await publishBatch()) total += published;
+      for (let published = await publishBatch(); published > 0; published = await publishBatch())
+        total += published;
       return total;
     });
     return running;
@@ -72,7 +80,8 @@ export function startOutboxRelay({ outbox, redis, log, intervalMs = 100, batchSi
       } catch (error) {
         failures += 1;
         // Redis or the store is down: keep the events in the outbox and retry with backoff.
-        if (failures === 1 || failures % 50 === 0) log.warn({ err: error, failures }, 'outbox relay could not publish; will retry');
+        if (failures === 1 || failures % 50 === 0)
+          log.warn({ err: error, failures }, 'outbox relay could not publish; will retry');
         running = Promise.resolve(0);
       }
       await sleep(failures === 0 ? intervalMs : Math.min(5000, intervalMs * 2 ** failures));

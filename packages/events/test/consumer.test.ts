@@ -18,7 +18,15 @@ function newStream(): string {
 }
 
 function event(entityId: string, version = 1): DomainEvent {
-  return { eventId: randomUUID(), type: 'PostUpdated', entity: 'Post', entityId, version, occurredAt: new Date().toISOString(), payload: { id: entityId } };
+  return {
+    eventId: randomUUID(),
+    type: 'PostUpdated',
+    entity: 'Post',
+    entityId,
+    version,
+    occurredAt: new Date().toISOString(),
+    payload: { id: entityId },
+  };
 }
 
 async function publish(stream: string, events: DomainEvent[]): Promise<void> {
@@ -37,9 +45,19 @@ afterAll(async () => {
 describe('consumer groups', () => {
   it('delivers every event once, in order, and acknowledges it', async () => {
     const stream = newStream();
-    await publish(stream, ['a', 'b', 'c'].map((id) => event(id)));
+    await publish(
+      stream,
+      ['a', 'b', 'c'].map((id) => event(id)),
+    );
     const seen: string[] = [];
-    const consumer = await startConsumer({ redis, group: 'g', consumer: 'c1', stream, log, handle: async (events) => void seen.push(...events.map((e) => e.entityId)) });
+    const consumer = await startConsumer({
+      redis,
+      group: 'g',
+      consumer: 'c1',
+      stream,
+      log,
+      handle: async (events) => void seen.push(...events.map((e) => e.entityId)),
+    });
     running.push(consumer);
     await consumer.drained();
     await publish(stream, [event('d')]);
@@ -56,7 +74,12 @@ describe('consumer groups', () => {
     const applied: string[] = [];
     let poisonAttempts = 0;
     const consumer = await startConsumer({
-      redis, group: 'g', consumer: 'c1', stream, log, maxDeliveries: 3,
+      redis,
+      group: 'g',
+      consumer: 'c1',
+      stream,
+      log,
+      maxDeliveries: 3,
       handle: async (events) => {
         if (events.some((e) => e.entityId === 'poison')) {
           poisonAttempts += 1;
@@ -78,18 +101,35 @@ describe('consumer groups', () => {
   it('hands the entries of a consumer killed mid-batch (SIGKILL) to another, losing none', async () => {
     const stream = newStream();
     const ids = Array.from({ length: 20 }, (_, i) => `post-${i}`);
-    await publish(stream, ids.map((id) => event(id)));
-    const doomed = spawn(process.execPath, ['--import', 'tsx', new URL('./hanging-consumer.ts', import.meta.url).pathname, stream, 'g'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve) => doomed.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('took-batch') && resolve()));
+    await publish(
+      stream,
+      ids.map((id) => event(id)),
+    );
+    const doomed = spawn(
+      process.execPath,
+      ['--import', 'tsx', new URL('./hanging-consumer.ts', import.meta.url).pathname, stream, 'g'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((resolve) =>
+      doomed.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('took-batch') && resolve()),
+    );
     doomed.kill('SIGKILL');
     await new Promise((resolve) => doomed.once('exit', resolve));
     const pending = (await redis.xpending(stream, 'g')) as [number, ...unknown[]];
     expect(pending[0]).toBe(20);
 
     const applied: string[] = [];
-    const survivor = await startConsumer({ redis, group: 'g', consumer: 'survivor', stream, log, claimIdleMs: 200, handle: async (events) => void applied.push(...events.map((e) => e.entityId)) });
+    const survivor = await startConsumer({
+      redis,
+      group: 'g',
+      consumer: 'survivor',
+      stream,
+      log,
+      claimIdleMs: 200,
+      handle: async (events) => void applied.push(...events.map((e) => e.entityId)),
+    });
     running.push(survivor);
     await survivor.drained();
     expect([...applied].sort()).toEqual([...ids].sort());

@@ -23,17 +23,24 @@ function entityTypeNames(schema: GraphQLSchema): Set<string> {
 }
 
 /** Entity types reachable from a type within a few object hops (through connections and edges). */
-function reachableEntities(type: GraphQLNamedType, entities: Set<string>, depth: number, seen = new Set<string>()): Set<string> {
+function reachableEntities(
+  type: GraphQLNamedType,
+  entities: Set<string>,
+  depth: number,
+  seen = new Set<string>(),
+): Set<string> {
   const found = new Set<string>();
   if (seen.has(type.name)) return found;
   seen.add(type.name);
   if (entities.has(type.name)) found.add(type.name);
   if (depth === 0) return found;
   const members = isUnionType(type) ? type.getTypes() : [];
-  for (const member of members) for (const name of reachableEntities(member, entities, depth, seen)) found.add(name);
+  for (const member of members)
+    for (const name of reachableEntities(member, entities, depth, seen)) found.add(name);
   if ((isObjectType(type) || isInterfaceType(type)) && !entities.has(type.name)) {
     for (const field of Object.values(type.getFields())) {
-      for (const name of reachableEntities(getNamedType(field.type), entities, depth - 1, seen)) found.add(name);
+      for (const name of reachableEntities(getNamedType(field.type), entities, depth - 1, seen))
+        found.add(name);
     }
   }
   return found;
@@ -59,10 +66,12 @@ export function cacheTagsPlugin<TContext extends object>(): ApolloServerPlugin<T
         async executionDidStart() {
           return {
             willResolveField({ source, info }) {
-              for (const tag of fieldTags.get(`${info.parentType.name}.${info.fieldName}`) ?? []) tags.add(tag);
+              for (const tag of fieldTags.get(`${info.parentType.name}.${info.fieldName}`) ?? [])
+                tags.add(tag);
               if (entities.has(info.parentType.name) && typeof source === 'object' && source !== null) {
                 const id = (source as { id?: unknown }).id;
-                if (typeof id === 'string' || typeof id === 'number') tags.add(`${info.parentType.name}:${id}`);
+                if (typeof id === 'string' || typeof id === 'number')
+                  tags.add(`${info.parentType.name}:${id}`);
               }
             },
           };

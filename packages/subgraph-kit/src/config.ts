@@ -10,14 +10,22 @@ export const baseConfigSchema = z.object({
 });
 
 /** Parses the environment with a schema, failing at start-up with every bad variable named. */
-export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function loadConfig<S extends z.ZodTypeAny>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    const problems = parsed.error.issues
+      .map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
+      .join('\n');
     throw new Error(`invalid configuration:\n${problems}`);
   }
   const config = parsed.data as z.infer<S> & { NODE_ENV?: string; GATEWAY_SHARED_SECRET?: string };
-  if (config.NODE_ENV === 'production' && config.GATEWAY_SHARED_SECRET === 'aetherial-dev-only-shared-secret') {
+  if (
+    config.NODE_ENV === 'production' &&
+    config.GATEWAY_SHARED_SECRET === 'aetherial-dev-only-shared-secret'
+  ) {
     throw new Error('invalid configuration:\n  GATEWAY_SHARED_SECRET: set a real secret in production');
   }
   return config;

@@ -6,7 +6,8 @@ export class PayloadTooLargeError extends Error {}
 /** Reads a request body up to `limit` bytes; beyond that the request is refused (413), not buffered. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds the limit of ${limit}`);
+  if (declared > limit)
+    throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds the limit of ${limit}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -40,7 +41,10 @@ export function toGraphQLRequest(req: IncomingMessage, rawBody: string): HTTPGra
   return { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
 }
 
-export async function writeGraphQLResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+export async function writeGraphQLResponse(
+  res: ServerResponse,
+  response: HTTPGraphQLResponse,
+): Promise<void> {
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {

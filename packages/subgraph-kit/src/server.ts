@@ -68,7 +68,9 @@ export async function startSubgraph<TContext extends RequestContext>(
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
   const httpServer = createServer();
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
+    schema: buildSubgraphSchema([
+      { typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> },
+    ]),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -92,7 +94,9 @@ export async function startSubgraph<TContext extends RequestContext>(
     } catch (error) {
       if (!(error instanceof ForgedRequestError) || !options.allowUnsigned) {
         requestLog.warn({ reason: (error as Error).message }, 'rejected request not signed by the gateway');
-        return sendJson(res, 401, { errors: [{ message: (error as Error).message, extensions: { code: 'UNAUTHENTICATED' } }] });
+        return sendJson(res, 401, {
+          errors: [{ message: (error as Error).message, extensions: { code: 'UNAUTHENTICATED' } }],
+        });
       }
     }
     let rawBody: string;
@@ -100,7 +104,9 @@ export async function startSubgraph<TContext extends RequestContext>(
       rawBody = await readBody(req, maxBodyBytes);
     } catch (error) {
       if (error instanceof PayloadTooLargeError) {
-        return sendJson(res, 413, { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        return sendJson(res, 413, {
+          errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+        });
       }
       throw error;
     }
@@ -146,7 +152,11 @@ export async function startSubgraph<TContext extends RequestContext>(
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`${options.name}: port ${options.port} is already in use`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`${options.name}: port ${options.port} is already in use`)
+          : error,
+      ),
     );
     httpServer.listen(options.port, options.host ?? '127.0.0.1', resolve);
   });

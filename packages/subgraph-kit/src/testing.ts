@@ -3,7 +3,11 @@ import { signViewerHeaders } from './viewer.js';
 
 export interface GraphQLResult<TData = Record<string, unknown>> {
   data?: TData | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string } & Record<string, unknown> }[];
+  errors?: {
+    message: string;
+    path?: (string | number)[];
+    extensions?: { code?: string; field?: string } & Record<string, unknown>;
+  }[];
 }
 
 /**

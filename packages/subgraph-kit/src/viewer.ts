@@ -48,8 +48,10 @@ function header(headers: IncomingHttpHeaders, name: string): string {
 export function verifyViewerHeaders(secret: string, headers: IncomingHttpHeaders, now = Date.now()): Viewer {
   const signature = header(headers, SIGNATURE_HEADER);
   const [timestamp, given] = signature.split('.');
-  if (!timestamp || !given) throw new ForgedRequestError(`missing ${SIGNATURE_HEADER}: only the gateway may call this subgraph`);
-  if (Math.abs(now - Number(timestamp)) > maxSkewMs) throw new ForgedRequestError('gateway signature expired');
+  if (!timestamp || !given)
+    throw new ForgedRequestError(`missing ${SIGNATURE_HEADER}: only the gateway may call this subgraph`);
+  if (Math.abs(now - Number(timestamp)) > maxSkewMs)
+    throw new ForgedRequestError('gateway signature expired');
   const viewer = header(headers, VIEWER_HEADER);
   const expected = Buffer.from(mac(secret, viewer, header(headers, REQUEST_ID_HEADER), timestamp));
   const actual = Buffer.from(given);

@@ -13,7 +13,9 @@ describe('viewer headers', () => {
 
   it('rejects a changed viewer, another secret, a replay after five minutes and a missing signature', () => {
     const headers = signViewerHeaders(secret, 'u1', 'r1');
-    expect(() => verifyViewerHeaders(secret, { ...headers, 'x-aetherial-viewer': 'admin' })).toThrow(ForgedRequestError);
+    expect(() => verifyViewerHeaders(secret, { ...headers, 'x-aetherial-viewer': 'admin' })).toThrow(
+      ForgedRequestError,
+    );
     expect(() => verifyViewerHeaders('another-secret-0123456789', headers)).toThrow(ForgedRequestError);
     const old = signViewerHeaders(secret, 'u1', 'r1', Date.now() - 6 * 60_000);
     expect(() => verifyViewerHeaders(secret, old)).toThrow('gateway signature expired');
@@ -39,18 +41,33 @@ describe('pagination', () => {
   it('builds a connection from first + 1 rows', () => {
     const page = connectionFrom([1, 2, 3], 2, (n) => `c${n}`, false);
     expect(page.edges.map((edge) => edge.node)).toEqual([1, 2]);
-    expect(page.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: 'c1', endCursor: 'c2' });
+    expect(page.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: 'c1',
+      endCursor: 'c2',
+    });
     expect(connectionFrom([1], 2, (n) => `c${n}`, true).pageInfo.hasNextPage).toBe(false);
   });
 });
 
 describe('batching', () => {
   it('answers in key order with null for missing keys', () => {
-    expect(byKeys(['b', 'x', 'a'], [{ id: 'a' }, { id: 'b' }], (row) => row.id)).toEqual([{ id: 'b' }, null, { id: 'a' }]);
+    expect(byKeys(['b', 'x', 'a'], [{ id: 'a' }, { id: 'b' }], (row) => row.id)).toEqual([
+      { id: 'b' },
+      null,
+      { id: 'a' },
+    ]);
   });
 
   it('groups children under their parents in key order', () => {
-    const rows = [{ p: 'a', n: 1 }, { p: 'b', n: 2 }, { p: 'a', n: 3 }];
-    expect(groupedByKeys(['b', 'c', 'a'], rows, (row) => row.p).map((group) => group.map((row) => row.n))).toEqual([[2], [], [1, 3]]);
+    const rows = [
+      { p: 'a', n: 1 },
+      { p: 'b', n: 2 },
+      { p: 'a', n: 3 },
+    ];
+    expect(
+      groupedByKeys(['b', 'c', 'a'], rows, (row) => row.p).map((group) => group.map((row) => row.n)),
+    ).toEqual([[2], [], [1, 3]]);
   });
 });

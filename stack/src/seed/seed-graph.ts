@@ -30,11 +30,19 @@ async function readPosts(mongodbUrl: string, ids: string[]): Promise<SeedPost[]>
       const chunk = ids.slice(start, start + 1000).map((id) => new ObjectId(id));
       const docs = await client
         .db()
-        .collection<{ _id: ObjectId; authorId: string; createdAt: Date; status: string; version: number }>('posts')
+        .collection<{ _id: ObjectId; authorId: string; createdAt: Date; status: string; version: number }>(
+          'posts',
+        )
         .find({ _id: { $in: chunk } }, { projection: { authorId: 1, createdAt: 1, status: 1, version: 1 } })
         .toArray();
       for (const doc of docs) {
-        posts.push({ id: doc._id.toHexString(), authorId: doc.authorId, createdAt: doc.createdAt, status: doc.status, version: doc.version });
+        posts.push({
+          id: doc._id.toHexString(),
+          authorId: doc.authorId,
+          createdAt: doc.createdAt,
+          status: doc.status,
+          version: doc.version,
+        });
       }
     }
     return posts;
@@ -57,13 +65,32 @@ export async function seedGraph(size: SeedSize, log: (message: string) => void):
       `${size.posts} posts, ${size.follows} follows, ${size.likes} likes`,
   );
   const core = await timed(log, 'core (PostgreSQL)', () =>
-    seedCore({ users: size.users, products: size.products, orders: size.orders, random, databaseUrl, now: SEED_NOW }),
+    seedCore({
+      users: size.users,
+      products: size.products,
+      orders: size.orders,
+      random,
+      databaseUrl,
+      now: SEED_NOW,
+    }),
   );
   const postIds = await timed(log, 'content (MongoDB protocol)', () =>
-    seedContent({ authorIds: core.userIds, posts: size.posts, commentsPerPost: 1, random, mongodbUrl, now: SEED_NOW, chunkSize: 200 }),
+    seedContent({
+      authorIds: core.userIds,
+      posts: size.posts,
+      commentsPerPost: 1,
+      random,
+      mongodbUrl,
+      now: SEED_NOW,
+      chunkSize: 200,
+    }),
   );
   const posts = await readPosts(mongodbUrl, postIds);
-  const driver = createDriver({ NEO4J_URL: storeUrl(neo4j).toString(), NEO4J_USER: process.env.NEO4J_USER, NEO4J_PASSWORD: process.env.NEO4J_PASSWORD });
+  const driver = createDriver({
+    NEO4J_URL: storeUrl(neo4j).toString(),
+    NEO4J_USER: process.env.NEO4J_USER,
+    NEO4J_PASSWORD: process.env.NEO4J_PASSWORD,
+  });
   try {
     await timed(log, 'social (Neo4j)', () =>
       seedSocial({ driver, userIds: core.userIds, posts, follows: size.follows, likes: size.likes, random }),

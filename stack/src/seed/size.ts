@@ -40,8 +40,10 @@ export function parseSeedSize(argv: string[]): SeedSize {
   if (!(scale > 0)) throw new Error(`--scale must be a positive number, got ${values.scale}`);
   const pick = (name: keyof SeedSize): number => {
     const given = values[name];
-    const value = given === undefined ? Math.round(defaultSeedSize[name] * (name === 'seed' ? 1 : scale)) : Number(given);
-    if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${given}`);
+    const value =
+      given === undefined ? Math.round(defaultSeedSize[name] * (name === 'seed' ? 1 : scale)) : Number(given);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`--${name} must be a non-negative integer, got ${given}`);
     return value;
   };
   return {

@@ -23,7 +23,12 @@ async function ownedByPostgres(path: string): Promise<void> {
 
 /** The superuser connection over the unix socket; TCP users need passwords, the local superuser does not. */
 function superuserClient(ctx: StackContext, url: URL): pg.Client {
-  return new pg.Client({ host: socketDir(ctx), port: portOf(url, 5432), user: 'postgres', database: 'postgres' });
+  return new pg.Client({
+    host: socketDir(ctx),
+    port: portOf(url, 5432),
+    user: 'postgres',
+    database: 'postgres',
+  });
 }
 
 export const postgres: StoreDef = {
@@ -124,5 +129,4 @@ export const postgres: StoreDef = {
       await client.end();
     }
   },
-
 };

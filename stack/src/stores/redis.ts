@@ -20,22 +20,35 @@ export const redis: StoreDef = {
     return {
       command: redisServer,
       args: [
-        '--bind', '127.0.0.1',
-        '--port', String(portOf(url, 6379)),
-        '--dir', ctx.storeDir,
-        '--daemonize', 'no',
-        '--protected-mode', 'yes',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(portOf(url, 6379)),
+        '--dir',
+        ctx.storeDir,
+        '--daemonize',
+        'no',
+        '--protected-mode',
+        'yes',
         // Streams carry the domain events: keep them across restarts (append-only file, fsync each second).
-        '--appendonly', 'yes',
-        '--appendfsync', 'everysec',
-        '--save', '',
-        '--maxmemory-policy', 'noeviction',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
       ],
     };
   },
 
   async probe(url) {
-    const client = new Redis(url.toString(), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis(url.toString(), {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     try {
       await client.connect();
       const pong = await client.ping();

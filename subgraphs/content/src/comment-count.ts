@@ -14,7 +14,9 @@ import type { ContentStore } from './store.js';
 export async function raiseCommentCount(store: ContentStore, postId: Types.ObjectId): Promise<void> {
   // An equality filter: FerretDB pushes it down to its backend (an $in it would not).
   const count = await store.comments.countDocuments({ postId }).exec();
-  await store.posts.updateOne({ _id: postId, commentCount: { $lt: count } }, { $set: { commentCount: count } }).exec();
+  await store.posts
+    .updateOne({ _id: postId, commentCount: { $lt: count } }, { $set: { commentCount: count } })
+    .exec();
 }
 
 export interface MaybeCountedComment {
@@ -24,10 +26,15 @@ export interface MaybeCountedComment {
 }
 
 /** For the relay: repairs the posts of comments whose addComment died before its count step. */
-export async function countUncountedComments(store: ContentStore, comments: readonly MaybeCountedComment[]): Promise<void> {
+export async function countUncountedComments(
+  store: ContentStore,
+  comments: readonly MaybeCountedComment[],
+): Promise<void> {
   const uncounted = comments.filter((comment) => !comment.countedInPost);
   if (uncounted.length === 0) return;
   const postIds = new Map(uncounted.map((comment) => [comment.postId.toHexString(), comment.postId]));
   for (const postId of postIds.values()) await raiseCommentCount(store, postId);
-  await store.comments.updateMany({ _id: { $in: uncounted.map((comment) => comment._id) } }, { $set: { countedInPost: true } }).exec();
+  await store.comments
+    .updateMany({ _id: { $in: uncounted.map((comment) => comment._id) } }, { $set: { countedInPost: true } })
+    .exec();
 }

@@ -11,7 +11,11 @@ export const commentCursor = (comment: CommentRecord): string => keysetCursor(CO
 export const OLDEST_FIRST = { createdAt: 1, _id: 1 } as const;
 
 /** A page of one post's comments after a cursor (the first page goes through a DataLoader instead). */
-export async function listCommentsAfter(store: ContentStore, postId: Types.ObjectId, args: PageArgs): Promise<Connection<CommentRecord>> {
+export async function listCommentsAfter(
+  store: ContentStore,
+  postId: Types.ObjectId,
+  args: PageArgs,
+): Promise<Connection<CommentRecord>> {
   const first = pageSize(args.first);
   const after = decodeKeyset(COMMENT_CURSOR, args.after);
   const rows = await store.comments

@@ -13,14 +13,42 @@ import { isVisible } from './visibility.js';
  * Inserts the comment with its CommentAdded event embedded (one atomic insert), then raises the
  * post's denormalised commentCount (see comment-count.ts for why those later steps are safe to lose).
  */
-export async function addComment(store: ContentStore, postId: Types.ObjectId, authorId: string, body: string): Promise<CommentRecord> {
-  const post = await store.posts.findOne({ _id: postId, deletedAt: null }).select(withoutOutboxFields).lean<PostRecord>().exec();
+export async function addComment(
+  store: ContentStore,
+  postId: Types.ObjectId,
+  authorId: string,
+  body: string,
+): Promise<CommentRecord> {
+  const post = await store.posts
+    .findOne({ _id: postId, deletedAt: null })
+    .select(withoutOutboxFields)
+    .lean<PostRecord>()
+    .exec();
   if (!post || !isVisible(post, authorId)) throw notFound('Post', postId.toHexString());
   const now = new Date();
-  const comment: CommentRecord = { _id: new Types.ObjectId(), postId, authorId, body, createdAt: now, version: 1 };
-  const event = pendingEvent('CommentAdded', 'Comment', comment._id.toHexString(), 1, now, commentPayload(comment));
+  const comment: CommentRecord = {
+    _id: new Types.ObjectId(),
+    postId,
+    authorId,
+    body,
+    createdAt: now,
+    version: 1,
+  };
+  const event = pendingEvent(
+    'CommentAdded',
+    'Comment',
+    comment._id.toHexString(),
+    1,
+    now,
+    commentPayload(comment),
+  );
   try {
-    await store.comments.create({ ...comment, pendingEvents: [event], hasPendingEvents: true, countedInPost: false });
+    await store.comments.create({
+      ...comment,
+      pendingEvents: [event],
+      hasPendingEvents: true,
+      countedInPost: false,
+    });
   } catch (error) {
     rethrowValidationError(error);
   }

@@ -50,7 +50,16 @@ export function pendingEvent(
   occurredAt: Date,
   payload: Record<string, unknown> | null,
 ): PendingEvent {
-  return { eventId: randomUUID(), sequence: nextSequence(occurredAt), type, entity, entityId, version, occurredAt, payload };
+  return {
+    eventId: randomUUID(),
+    sequence: nextSequence(occurredAt),
+    type,
+    entity,
+    entityId,
+    version,
+    occurredAt,
+    payload,
+  };
 }
 
 export function toOutboxEvent(event: PendingEvent): OutboxEventDocument {

@@ -8,7 +8,11 @@ import { onlyDuplicates } from './mongo-errors.js';
  * are the stored ids looked up (an `$in` FerretDB cannot push down, so not on the common path) and
  * the rest inserted; a concurrent writer can still race us, hence the few rounds.
  */
-export async function insertNew<T extends { _id: unknown }>(model: Model<T>, documents: readonly T[], lean = false): Promise<void> {
+export async function insertNew<T extends { _id: unknown }>(
+  model: Model<T>,
+  documents: readonly T[],
+  lean = false,
+): Promise<void> {
   let remaining = [...documents];
   for (let round = 1; remaining.length > 0; round += 1) {
     try {

@@ -81,7 +81,10 @@ export function createLoaders(store: ContentStore, viewerId: string | null) {
         return count ?? 0;
       };
       const shared = keys.filter((key, index) => countOf(index) <= key.first + 1 + SHARED_QUERY_SLACK);
-      const sharedRowCount = keys.reduce((sum, key, index) => sum + (shared.includes(key) ? countOf(index) : 0), 0);
+      const sharedRowCount = keys.reduce(
+        (sum, key, index) => sum + (shared.includes(key) ? countOf(index) : 0),
+        0,
+      );
       const sharedRows = shared.length
         ? await store.posts
             .find({ ...visibleToViewer(viewerId), authorId: { $in: shared.map((key) => key.authorId) } })

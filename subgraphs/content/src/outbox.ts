@@ -66,20 +66,30 @@ export class ContentOutbox implements Outbox {
   async pending(limit: number): Promise<DomainEvent[]> {
     let rows = await this.unpublished(limit);
     // Drain only while the log is short: its poll reads every unpublished event (see retentionMs).
-    if (rows.length < limit && (await this.drain(Math.min(limit, this.drainBatch))) > 0) rows = await this.unpublished(limit);
+    if (rows.length < limit && (await this.drain(Math.min(limit, this.drainBatch))) > 0)
+      rows = await this.unpublished(limit);
     return rows.map(toDomainEvent);
   }
 
   private unpublished(limit: number): Promise<OutboxEventDocument[]> {
-    return this.store.outboxEvents.find({ publishedAt: null }).sort({ occurredAt: 1, sequence: 1 }).limit(limit).lean<OutboxEventDocument[]>().exec();
+    return this.store.outboxEvents
+      .find({ publishedAt: null })
+      .sort({ occurredAt: 1, sequence: 1 })
+      .limit(limit)
+      .lean<OutboxEventDocument[]>()
+      .exec();
   }
 
   async markPublished(eventIds: string[]): Promise<void> {
     if (eventIds.length === 0) return;
     await this.removeDeletedPosts(eventIds);
     const now = new Date();
-    await this.store.outboxEvents.updateMany({ _id: { $in: eventIds }, publishedAt: null }, { $set: { publishedAt: now } }).exec();
-    await this.store.outboxEvents.deleteMany({ publishedAt: { $lte: new Date(now.getTime() - this.retentionMs) } }).exec();
+    await this.store.outboxEvents
+      .updateMany({ _id: { $in: eventIds }, publishedAt: null }, { $set: { publishedAt: now } })
+      .exec();
+    await this.store.outboxEvents
+      .deleteMany({ publishedAt: { $lte: new Date(now.getTime() - this.retentionMs) } })
+      .exec();
   }
 
   /** Moves events embedded in up to `batch` documents per collection into `outbox_events`; returns how many. */
@@ -112,7 +122,11 @@ export class ContentOutbox implements Outbox {
 
   private async copy(documents: readonly DrainedDocument[]): Promise<void> {
     // Events copied before (a drain that died before clearing) are skipped: `_id` is the event id.
-    await insertNew(this.store.outboxEvents, documents.flatMap((doc) => doc.pendingEvents.map(toOutboxEvent)), true);
+    await insertNew(
+      this.store.outboxEvents,
+      documents.flatMap((doc) => doc.pendingEvents.map(toOutboxEvent)),
+      true,
+    );
   }
 
   /** Posts whose PostDeleted reached the stream: now the documents (and their comments) can go. */
@@ -134,7 +148,10 @@ export class ContentOutbox implements Outbox {
  * Clears the events just copied, unless the document changed since it was read: one updateMany per
  * version read (see grouped-updates.ts), guarded by that version.
  */
-async function clearPendingEvents(model: Pick<Model<unknown>, 'collection'>, documents: readonly DrainedDocument[]): Promise<void> {
+async function clearPendingEvents(
+  model: Pick<Model<unknown>, 'collection'>,
+  documents: readonly DrainedDocument[],
+): Promise<void> {
   for (const [version, group] of groupedBy(documents, (doc) => doc.version)) {
     // The driver's collection: this touches only the outbox fields every such model has.
     // hasPendingEvents first: FerretDB pushes that equality down, so only pending documents are read.

@@ -16,7 +16,11 @@ const MAX_ATTEMPTS = 3;
  * `pendingEvents` (FerretDB has no transactions; a single-document write is atomic). Updates are
  * guarded by the version they were computed from, so the event's payload is exactly the new state.
  */
-export async function createPost(store: ContentStore, authorId: string, content: PostContent): Promise<PostRecord> {
+export async function createPost(
+  store: ContentStore,
+  authorId: string,
+  content: PostContent,
+): Promise<PostRecord> {
   const now = new Date();
   const post: PostRecord = {
     _id: new Types.ObjectId(),
@@ -38,10 +42,20 @@ export async function createPost(store: ContentStore, authorId: string, content:
 }
 
 /** The post as its author may change it: NOT_FOUND if the viewer cannot see it, FORBIDDEN if not theirs. */
-async function postOwnedBy(store: ContentStore, postId: Types.ObjectId, viewerId: string, action: string): Promise<PostRecord> {
-  const post = await store.posts.findOne({ _id: postId, deletedAt: null }).select(withoutOutboxFields).lean<PostRecord>().exec();
+async function postOwnedBy(
+  store: ContentStore,
+  postId: Types.ObjectId,
+  viewerId: string,
+  action: string,
+): Promise<PostRecord> {
+  const post = await store.posts
+    .findOne({ _id: postId, deletedAt: null })
+    .select(withoutOutboxFields)
+    .lean<PostRecord>()
+    .exec();
   if (!post || !isVisible(post, viewerId)) throw notFound('Post', postId.toHexString());
-  if (post.authorId !== viewerId) throw forbidden(`only the author of post ${postId.toHexString()} can ${action} it`);
+  if (post.authorId !== viewerId)
+    throw forbidden(`only the author of post ${postId.toHexString()} can ${action} it`);
   return post;
 }
 
@@ -55,7 +69,14 @@ export async function updatePost(
     const current = await postOwnedBy(store, postId, viewerId, 'update');
     const now = new Date();
     const next: PostRecord = { ...current, ...changes, version: current.version + 1, updatedAt: now };
-    const event = pendingEvent('PostUpdated', 'Post', postId.toHexString(), next.version, now, postPayload(next));
+    const event = pendingEvent(
+      'PostUpdated',
+      'Post',
+      postId.toHexString(),
+      next.version,
+      now,
+      postPayload(next),
+    );
     let modified: number;
     try {
       // updateOne rather than findOneAndUpdate: FerretDB's findAndModify takes no projection, and
@@ -63,7 +84,10 @@ export async function updatePost(
       const result = await store.posts
         .updateOne(
           { _id: postId, version: current.version, deletedAt: null },
-          { $set: { ...changes, version: next.version, updatedAt: now, hasPendingEvents: true }, $push: { pendingEvents: event } },
+          {
+            $set: { ...changes, version: next.version, updatedAt: now, hasPendingEvents: true },
+            $push: { pendingEvents: event },
+          },
           { runValidators: true },
         )
         .exec();
@@ -72,7 +96,8 @@ export async function updatePost(
       rethrowValidationError(error);
     }
     if (modified === 1) return next;
-    if (attempt >= MAX_ATTEMPTS) throw conflict('id', 'the post kept changing while being updated; try again');
+    if (attempt >= MAX_ATTEMPTS)
+      throw conflict('id', 'the post kept changing while being updated; try again');
   }
 }
 
@@ -81,7 +106,11 @@ export async function updatePost(
  * the relay removes the document and its comments after PostDeleted is on the stream, so the event
  * cannot be lost with the document.
  */
-export async function deletePost(store: ContentStore, postId: Types.ObjectId, viewerId: string): Promise<void> {
+export async function deletePost(
+  store: ContentStore,
+  postId: Types.ObjectId,
+  viewerId: string,
+): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     const current = await postOwnedBy(store, postId, viewerId, 'delete');
     const now = new Date();
@@ -90,10 +119,14 @@ export async function deletePost(store: ContentStore, postId: Types.ObjectId, vi
     const result = await store.posts
       .updateOne(
         { _id: postId, version: current.version, deletedAt: null },
-        { $set: { deletedAt: now, updatedAt: now, version, hasPendingEvents: true }, $push: { pendingEvents: event } },
+        {
+          $set: { deletedAt: now, updatedAt: now, version, hasPendingEvents: true },
+          $push: { pendingEvents: event },
+        },
       )
       .exec();
     if (result.modifiedCount === 1) return;
-    if (attempt >= MAX_ATTEMPTS) throw conflict('id', 'the post kept changing while being deleted; try again');
+    if (attempt >= MAX_ATTEMPTS)
+      throw conflict('id', 'the post kept changing while being deleted; try again');
   }
 }

@@ -121,7 +121,13 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference) => ({ id: reference.id }),
     posts: async (user, { first: requested, after }, context, info) => {
       if (context.viewer.userId === user.id) hintPrivate(info);
-      if (after) return listPosts(context.store, context.viewer.userId, { first: requested, after }, { authorId: user.id });
+      if (after)
+        return listPosts(
+          context.store,
+          context.viewer.userId,
+          { first: requested, after },
+          { authorId: user.id },
+        );
       const first = pageSize(requested);
       const rows = await context.loaders.firstPostsByAuthor.load({ authorId: user.id, first });
       return connectionFrom(rows, first, postCursor, false);

@@ -20,7 +20,8 @@ export const dateTimeScalar = new GraphQLScalarType<string, string>({
   },
   parseValue(value) {
     const iso = toIso(value);
-    if (iso === undefined) throw new GraphQLError(`DateTime expects an ISO-8601 string, got ${String(value)}`);
+    if (iso === undefined)
+      throw new GraphQLError(`DateTime expects an ISO-8601 string, got ${String(value)}`);
     return iso;
   },
   parseLiteral(ast) {

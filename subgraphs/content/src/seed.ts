@@ -2,7 +2,13 @@ import { commentPayload, pendingEvent, postPayload } from './events.js';
 import type { CommentDocument, CommentRecord } from './models/comment.js';
 import type { PostDocument, PostRecord } from './models/post.js';
 import { insertNew } from './insert-new.js';
-import { deterministicObjectId, generateCommentText, generatePostText, pick, type Random } from './seed/generate.js';
+import {
+  deterministicObjectId,
+  generateCommentText,
+  generatePostText,
+  pick,
+  type Random,
+} from './seed/generate.js';
 import { connectStore, type ContentStore } from './store.js';
 
 export interface SeedContentOptions {
@@ -34,7 +40,10 @@ export interface SeedContentOptions {
 export async function seedContent(options: SeedContentOptions): Promise<string[]> {
   if (options.authorIds.length === 0) throw new Error('seedContent: authorIds is empty');
   const store =
-    options.store ?? (await connectStore(options.mongodbUrl ?? process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/aetherial'));
+    options.store ??
+    (await connectStore(
+      options.mongodbUrl ?? process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/aetherial',
+    ));
   try {
     return await insertSeed(store, options);
   } finally {
@@ -72,7 +81,14 @@ async function insertSeed(store: ContentStore, options: SeedContentOptions): Pro
         commentCount: commentsPerPost,
         deletedAt: null,
       };
-      const event = pendingEvent('PostCreated', 'Post', post._id.toHexString(), 1, createdAt, postPayload(post));
+      const event = pendingEvent(
+        'PostCreated',
+        'Post',
+        post._id.toHexString(),
+        1,
+        createdAt,
+        postPayload(post),
+      );
       posts.push({ ...post, pendingEvents: [event], hasPendingEvents: true });
       postIds.push(post._id.toHexString());
       for (let c = 0; c < commentsPerPost; c += 1) {
@@ -85,8 +101,20 @@ async function insertSeed(store: ContentStore, options: SeedContentOptions): Pro
           createdAt: commentedAt,
           version: 1,
         };
-        const commentEvent = pendingEvent('CommentAdded', 'Comment', comment._id.toHexString(), 1, commentedAt, commentPayload(comment));
-        comments.push({ ...comment, pendingEvents: [commentEvent], hasPendingEvents: true, countedInPost: true });
+        const commentEvent = pendingEvent(
+          'CommentAdded',
+          'Comment',
+          comment._id.toHexString(),
+          1,
+          commentedAt,
+          commentPayload(comment),
+        );
+        comments.push({
+          ...comment,
+          pendingEvents: [commentEvent],
+          hasPendingEvents: true,
+          countedInPost: true,
+        });
       }
     }
     // Comments before their posts: a seed that dies in between leaves comments nobody can reach

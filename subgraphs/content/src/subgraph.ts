@@ -21,7 +21,10 @@ export interface ContentSubgraph extends RunningSubgraph {
 }
 
 /** The content subgraph, shared by src/index.ts and the tests (which start it on port 0). */
-export async function createSubgraph(config: ContentConfig, options: CreateContentSubgraphOptions = {}): Promise<ContentSubgraph> {
+export async function createSubgraph(
+  config: ContentConfig,
+  options: CreateContentSubgraphOptions = {},
+): Promise<ContentSubgraph> {
   const log = createLogger('content', config.LOG_LEVEL);
   const store = await connectStore(config.MONGODB_URL, options);
   const outbox = new ContentOutbox(store);
@@ -29,7 +32,12 @@ export async function createSubgraph(config: ContentConfig, options: CreateConte
   let relay: RunningRelay | null = null;
   if (options.relay ?? true) {
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-    relay = startOutboxRelay({ outbox, redis, log: log.child({ component: 'outbox-relay' }), stream: config.EVENTS_STREAM });
+    relay = startOutboxRelay({
+      outbox,
+      redis,
+      log: log.child({ component: 'outbox-relay' }),
+      stream: config.EVENTS_STREAM,
+    });
   }
   try {
     const running = await startSubgraph<ContentContext>({

@@ -22,7 +22,10 @@ export function visibleToViewer(viewerId: string | null): Record<string, unknown
  * whatever the data (someone else's drafts). Equality conditions stay top-level keys: FerretDB
  * pushes only those down to its SQL backend.
  */
-export function visiblePostsFilter(viewerId: string | null, filter: PostListFilter): Record<string, unknown> | null {
+export function visiblePostsFilter(
+  viewerId: string | null,
+  filter: PostListFilter,
+): Record<string, unknown> | null {
   const query: Record<string, unknown> = { deletedAt: null };
   if (filter.status === 'DRAFT') {
     if (!viewerId || (filter.authorId && filter.authorId !== viewerId)) return null;
@@ -41,7 +44,10 @@ export function visiblePostsFilter(viewerId: string | null, filter: PostListFilt
 }
 
 /** Adds "after this keyset" to a filter without clobbering a visibility `$or`. */
-export function withKeyset(filter: Record<string, unknown>, keysetOr: object[] | undefined): Record<string, unknown> {
+export function withKeyset(
+  filter: Record<string, unknown>,
+  keysetOr: object[] | undefined,
+): Record<string, unknown> {
   if (!keysetOr) return filter;
   if (filter.$or) return { ...filter, $and: [{ $or: keysetOr }] };
   return { ...filter, $or: keysetOr };

@@ -13,7 +13,9 @@ export function testConfig(): ContentConfig {
 
 /** Drops the test database (indexes are rebuilt by the next connectStore). */
 export async function dropTestDatabase(): Promise<void> {
-  const connection = await mongoose.createConnection(testConfig().MONGODB_URL, { dbName: TEST_DB }).asPromise();
+  const connection = await mongoose
+    .createConnection(testConfig().MONGODB_URL, { dbName: TEST_DB })
+    .asPromise();
   try {
     await connection.dropDatabase();
   } finally {
@@ -35,7 +37,11 @@ export async function clearCollections(subgraph: ContentSubgraph): Promise<void>
 /** A core-style user id. */
 export const newUserId = (): string => randomUUID();
 
-export type Gql = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, viewerId?: string | null) => Promise<GraphQLResult<T>>;
+export type Gql = <T = Record<string, unknown>>(
+  query: string,
+  variables?: Record<string, unknown>,
+  viewerId?: string | null,
+) => Promise<GraphQLResult<T>>;
 
 export const gqlFor =
   (subgraph: ContentSubgraph): Gql =>
@@ -55,21 +61,21 @@ export function errorOf(result: GraphQLResult<unknown>): { code?: string; field?
   return { code: error.extensions?.code, field: error.extensions?.field, message: error.message };
 }
 
-/** Deterministic PRNG (mulberry32) for seeds. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const CREATE_POST = /* GraphQL */ `
   mutation Create($input: CreatePostInput!) {
-    createPost(input: $input) { id title body tags status createdAt updatedAt commentCount author { id } }
+    createPost(input: $input) {
+      id
+      title
+      body
+      tags
+      status
+      createdAt
+      updatedAt
+      commentCount
+      author {
+        id
+      }
+    }
   }
 `;
 
@@ -90,6 +96,10 @@ export async function createPostAs(
   viewerId: string,
   input: { title: string; body?: string; tags?: string[]; status?: 'DRAFT' | 'PUBLISHED' },
 ): Promise<PostView> {
-  const result = await gql<{ createPost: PostView }>(CREATE_POST, { input: { body: '', ...input } }, viewerId);
+  const result = await gql<{ createPost: PostView }>(
+    CREATE_POST,
+    { input: { body: '', ...input } },
+    viewerId,
+  );
   return dataOf(result).createPost;
 }

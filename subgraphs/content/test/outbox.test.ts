@@ -8,7 +8,18 @@ import { commentPayload, pendingEvent, toOutboxEvent } from '../src/events.js';
 import { ContentOutbox } from '../src/outbox.js';
 import { createPost } from '../src/post-writes.js';
 import type { ContentSubgraph } from '../src/subgraph.js';
-import { clearCollections, createPostAs, dataOf, dropTestDatabase, errorOf, gqlFor, newUserId, startTestSubgraph, testConfig, type Gql } from './helpers.js';
+import {
+  clearCollections,
+  createPostAs,
+  dataOf,
+  dropTestDatabase,
+  errorOf,
+  gqlFor,
+  newUserId,
+  startTestSubgraph,
+  testConfig,
+  type Gql,
+} from './helpers.js';
 
 let subgraph: ContentSubgraph;
 let gql: Gql;
@@ -68,7 +79,13 @@ describe('outbox atomicity', () => {
     let stored = await subgraph.store.posts.findById(post.id).lean().exec();
     expect(stored?.hasPendingEvents).toBe(true);
     expect(stored?.pendingEvents).toMatchObject([
-      { type: 'PostCreated', entity: 'Post', entityId: post.id, version: 1, payload: { id: post.id, title: 'Atomic', tags: ['x'], version: 1 } },
+      {
+        type: 'PostCreated',
+        entity: 'Post',
+        entityId: post.id,
+        version: 1,
+        payload: { id: post.id, title: 'Atomic', tags: ['x'], version: 1 },
+      },
     ]);
 
     dataOf(await gql(UPDATE, { id: post.id, input: { title: 'Atomic, revised' } }, alice));
@@ -79,10 +96,18 @@ describe('outbox atomicity', () => {
       ['PostUpdated', 2, 'Atomic, revised'],
     ]);
 
-    const comment = dataOf(await gql<{ addComment: { id: string } }>(ADD_COMMENT, { postId: post.id, body: 'Hello' }, bob)).addComment;
+    const comment = dataOf(
+      await gql<{ addComment: { id: string } }>(ADD_COMMENT, { postId: post.id, body: 'Hello' }, bob),
+    ).addComment;
     const storedComment = await subgraph.store.comments.findById(comment.id).lean().exec();
     expect(storedComment?.pendingEvents).toMatchObject([
-      { type: 'CommentAdded', entity: 'Comment', entityId: comment.id, version: 1, payload: { postId: post.id, body: 'Hello' } },
+      {
+        type: 'CommentAdded',
+        entity: 'Comment',
+        entityId: comment.id,
+        version: 1,
+        payload: { postId: post.id, body: 'Hello' },
+      },
     ]);
     // Nothing is in the outbox log yet: events travel with their documents until the relay drains them.
     expect(await subgraph.store.outboxEvents.countDocuments()).toBe(0);
@@ -90,21 +115,29 @@ describe('outbox atomicity', () => {
 
   it('leaves neither change nor event behind when a write fails', async () => {
     // Through the API: validation refuses before the store.
-    expect(errorOf(await gql(`mutation { createPost(input: { title: "", body: "" }) { id } }`, {}, alice)).code).toBe('BAD_USER_INPUT');
+    expect(
+      errorOf(await gql(`mutation { createPost(input: { title: "", body: "" }) { id } }`, {}, alice)).code,
+    ).toBe('BAD_USER_INPUT');
     // Below the API: the schema refuses the insert itself (the event was built, but never stored).
-    await expect(createPost(subgraph.store, alice, { title: 'x'.repeat(500), body: '', tags: [], status: 'PUBLISHED' })).rejects.toMatchObject({
+    await expect(
+      createPost(subgraph.store, alice, { title: 'x'.repeat(500), body: '', tags: [], status: 'PUBLISHED' }),
+    ).rejects.toMatchObject({
       extensions: { code: 'BAD_USER_INPUT', field: 'title' },
     });
     // An update refused by validation keeps the old state and its single event.
     const post = await createPostAs(gql, alice, { title: 'Stays' });
-    expect(errorOf(await gql(UPDATE, { id: post.id, input: { tags: ['a'.repeat(40)] } }, alice)).code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await gql(UPDATE, { id: post.id, input: { tags: ['a'.repeat(40)] } }, alice)).code).toBe(
+      'BAD_USER_INPUT',
+    );
 
     const posts = await subgraph.store.posts.find().lean().exec();
     expect(posts).toHaveLength(1);
     expect(posts[0]).toMatchObject({ title: 'Stays', version: 1 });
     expect(posts[0]?.pendingEvents.map((event) => event.type)).toEqual(['PostCreated']);
     expect(await publishWith(new ContentOutbox(subgraph.store))).toBe(1);
-    expect((await streamEvents()).map((event) => [event.type, event.entityId])).toEqual([['PostCreated', post.id]]);
+    expect((await streamEvents()).map((event) => [event.type, event.entityId])).toEqual([
+      ['PostCreated', post.id],
+    ]);
   });
 });
 
@@ -113,7 +146,9 @@ describe('outbox relay', () => {
     // The process "died" after these writes: no relay was running.
     const post = await createPostAs(gql, alice, { title: 'One' });
     dataOf(await gql(UPDATE, { id: post.id, input: { title: 'Two' } }, alice));
-    const comment = dataOf(await gql<{ addComment: { id: string } }>(ADD_COMMENT, { postId: post.id, body: 'First!' }, bob)).addComment;
+    const comment = dataOf(
+      await gql<{ addComment: { id: string } }>(ADD_COMMENT, { postId: post.id, body: 'First!' }, bob),
+    ).addComment;
     const other = await createPostAs(gql, bob, { title: 'Other' });
 
     // "Restart": a fresh outbox and relay over the same database.
@@ -125,7 +160,13 @@ describe('outbox relay', () => {
       ['CommentAdded', comment.id, 1],
       ['PostCreated', other.id, 1],
     ]);
-    expect(events[1]?.payload).toMatchObject({ id: post.id, title: 'Two', authorId: alice, status: 'PUBLISHED', version: 2 });
+    expect(events[1]?.payload).toMatchObject({
+      id: post.id,
+      title: 'Two',
+      authorId: alice,
+      status: 'PUBLISHED',
+      version: 2,
+    });
     expect(new Set(events.map((event) => event.eventId)).size).toBe(4);
 
     expect(await subgraph.store.posts.countDocuments({ hasPendingEvents: true })).toBe(0);
@@ -157,7 +198,8 @@ describe('outbox relay', () => {
     expect(events.map((event) => event.entityId)).toEqual([first.id, second.id, first.id, second.id]);
     // A consumer keeping the highest version per entity sees every change exactly once.
     const latest = new Map<string, number>();
-    for (const event of events) latest.set(event.entityId, Math.max(latest.get(event.entityId) ?? 0, event.version));
+    for (const event of events)
+      latest.set(event.entityId, Math.max(latest.get(event.entityId) ?? 0, event.version));
     expect([...latest.entries()]).toEqual([
       [first.id, 1],
       [second.id, 1],
@@ -172,7 +214,9 @@ describe('outbox relay', () => {
     await subgraph.store.outboxEvents.insertMany(stored!.pendingEvents.map(toOutboxEvent));
 
     expect(await publishWith(new ContentOutbox(subgraph.store))).toBe(1);
-    expect((await streamEvents()).map((event) => [event.type, event.entityId])).toEqual([['PostCreated', post.id]]);
+    expect((await streamEvents()).map((event) => [event.type, event.entityId])).toEqual([
+      ['PostCreated', post.id],
+    ]);
     expect((await subgraph.store.posts.findById(post.id).lean().exec())?.pendingEvents).toEqual([]);
   });
 
@@ -229,10 +273,19 @@ describe('outbox relay', () => {
   it('repairs commentCount when addComment died between the comment and the count', async () => {
     const post = await createPostAs(gql, alice, { title: 'Counted' });
     const now = new Date();
-    const comment = { _id: new Types.ObjectId(), postId: new Types.ObjectId(post.id), authorId: bob, body: 'orphan count', createdAt: now, version: 1 };
+    const comment = {
+      _id: new Types.ObjectId(),
+      postId: new Types.ObjectId(post.id),
+      authorId: bob,
+      body: 'orphan count',
+      createdAt: now,
+      version: 1,
+    };
     await subgraph.store.comments.create({
       ...comment,
-      pendingEvents: [pendingEvent('CommentAdded', 'Comment', comment._id.toHexString(), 1, now, commentPayload(comment))],
+      pendingEvents: [
+        pendingEvent('CommentAdded', 'Comment', comment._id.toHexString(), 1, now, commentPayload(comment)),
+      ],
       hasPendingEvents: true,
     });
     expect((await subgraph.store.posts.findById(post.id).lean().exec())?.commentCount).toBe(0);

@@ -114,9 +114,19 @@ describe('updatePost', () => {
     const post = await createPostAs(gql, alice, { title: 'Draft title', body: 'First body', tags: ['a'] });
     await new Promise((resolve) => setTimeout(resolve, 5));
     const updated = dataOf(
-      await gql<{ updatePost: PostView }>(UPDATE, { id: post.id, input: { title: 'Final title', tags: ['B', 'c'] } }, alice),
+      await gql<{ updatePost: PostView }>(
+        UPDATE,
+        { id: post.id, input: { title: 'Final title', tags: ['B', 'c'] } },
+        alice,
+      ),
     ).updatePost;
-    expect(updated).toMatchObject({ id: post.id, title: 'Final title', body: 'First body', tags: ['b', 'c'], createdAt: post.createdAt });
+    expect(updated).toMatchObject({
+      id: post.id,
+      title: 'Final title',
+      body: 'First body',
+      tags: ['b', 'c'],
+      createdAt: post.createdAt,
+    });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(post.createdAt));
     const stored = await subgraph.store.posts.findById(post.id).lean().exec();
     expect(stored?.version).toBe(2);
@@ -124,19 +134,37 @@ describe('updatePost', () => {
 
   it('is FORBIDDEN for anyone but the author and UNAUTHENTICATED without a viewer', async () => {
     const post = await createPostAs(gql, alice, { title: 'Mine' });
-    expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: 'Hijacked' } }, bob)).code).toBe('FORBIDDEN');
-    expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: 'Hijacked' } }, null)).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: 'Hijacked' } }, bob)).code).toBe(
+      'FORBIDDEN',
+    );
+    expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: 'Hijacked' } }, null)).code).toBe(
+      'UNAUTHENTICATED',
+    );
     const read = dataOf(await gql<{ post: PostView }>(POST, { id: post.id }, null)).post;
     expect(read.title).toBe('Mine');
   });
 
   it('validates the input, naming the field', async () => {
     const post = await createPostAs(gql, alice, { title: 'Mine' });
-    expect(errorOf(await gql(UPDATE, { id: post.id, input: {} }, alice))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input' });
-    expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: null } }, alice))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
-    expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: '' } }, alice))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
-    expect(errorOf(await gql(UPDATE, { id: 'bad', input: { title: 'x' } }, alice))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
-    expect(errorOf(await gql(UPDATE, { id: '0123456789abcdef01234567', input: { title: 'x' } }, alice)).code).toBe('NOT_FOUND');
+    expect(errorOf(await gql(UPDATE, { id: post.id, input: {} }, alice))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input',
+    });
+    expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: null } }, alice))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'title',
+    });
+    expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: '' } }, alice))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'title',
+    });
+    expect(errorOf(await gql(UPDATE, { id: 'bad', input: { title: 'x' } }, alice))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'id',
+    });
+    expect(
+      errorOf(await gql(UPDATE, { id: '0123456789abcdef01234567', input: { title: 'x' } }, alice)).code,
+    ).toBe('NOT_FOUND');
     const stored = await subgraph.store.posts.findById(post.id).lean().exec();
     expect(stored).toMatchObject({ title: 'Mine', version: 1 });
     expect(stored?.pendingEvents).toHaveLength(1);
@@ -149,13 +177,17 @@ describe('deletePost', () => {
     expect(errorOf(await gql(DELETE, { id: post.id }, bob)).code).toBe('FORBIDDEN');
     expect(errorOf(await gql(DELETE, { id: post.id }, null)).code).toBe('UNAUTHENTICATED');
 
-    const deleted = dataOf(await gql<{ deletePost: { id: string; deleted: boolean } }>(DELETE, { id: post.id }, alice)).deletePost;
+    const deleted = dataOf(
+      await gql<{ deletePost: { id: string; deleted: boolean } }>(DELETE, { id: post.id }, alice),
+    ).deletePost;
     expect(deleted).toEqual({ id: post.id, deleted: true });
     expect(errorOf(await gql(POST, { id: post.id }, alice)).code).toBe('NOT_FOUND');
     expect(errorOf(await gql(DELETE, { id: post.id }, alice)).code).toBe('NOT_FOUND');
     expect(errorOf(await gql(UPDATE, { id: post.id, input: { title: 'x' } }, alice)).code).toBe('NOT_FOUND');
     expect(errorOf(await gql(ADD_COMMENT, { postId: post.id, body: 'late' }, bob)).code).toBe('NOT_FOUND');
-    const list = dataOf(await gql<{ posts: { edges: unknown[] } }>(`{ posts { edges { node { id } } } }`, {}, alice)).posts;
+    const list = dataOf(
+      await gql<{ posts: { edges: unknown[] } }>(`{ posts { edges { node { id } } } }`, {}, alice),
+    ).posts;
     expect(list.edges).toHaveLength(0);
   });
 });
@@ -177,7 +209,9 @@ describe('drafts', () => {
     }
 
     const ids = async (viewer: string | null, filter: Record<string, unknown> = {}) =>
-      dataOf(await gql<{ posts: { edges: { node: { id: string } }[] } }>(LIST, { filter }, viewer)).posts.edges.map((edge) => edge.node.id);
+      dataOf(
+        await gql<{ posts: { edges: { node: { id: string } }[] } }>(LIST, { filter }, viewer),
+      ).posts.edges.map((edge) => edge.node.id);
     expect(await ids(alice)).toEqual([published.id, draft.id]);
     expect(await ids(bob)).toEqual([published.id]);
     expect(await ids(null)).toEqual([published.id]);
@@ -194,14 +228,26 @@ describe('drafts', () => {
           viewer,
         ),
       )._entities[0]!;
-    expect(await userPosts(alice)).toMatchObject({ postCount: 2, posts: { edges: [{ node: { id: published.id } }, { node: { id: draft.id } }] } });
-    expect(await userPosts(bob)).toMatchObject({ postCount: 1, posts: { edges: [{ node: { id: published.id } }] } });
+    expect(await userPosts(alice)).toMatchObject({
+      postCount: 2,
+      posts: { edges: [{ node: { id: published.id } }, { node: { id: draft.id } }] },
+    });
+    expect(await userPosts(bob)).toMatchObject({
+      postCount: 1,
+      posts: { edges: [{ node: { id: published.id } }] },
+    });
 
-    const entity = await gql<{ _entities: (PostView | null)[] }>(POST_ENTITY, { reps: [{ __typename: 'Post', id: draft.id }] }, bob);
+    const entity = await gql<{ _entities: (PostView | null)[] }>(
+      POST_ENTITY,
+      { reps: [{ __typename: 'Post', id: draft.id }] },
+      bob,
+    );
     expect(dataOf(entity)._entities).toEqual([null]);
 
     expect(errorOf(await gql(UPDATE, { id: draft.id, input: { title: 'x' } }, bob)).code).toBe('NOT_FOUND');
-    expect(errorOf(await gql(ADD_COMMENT, { postId: draft.id, body: 'Found it' }, bob)).code).toBe('NOT_FOUND');
+    expect(errorOf(await gql(ADD_COMMENT, { postId: draft.id, body: 'Found it' }, bob)).code).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('are hinted PRIVATE for a shared response cache', async () => {
@@ -210,8 +256,14 @@ describe('drafts', () => {
     const cacheControl = async (id: string) => {
       const response = await fetch(subgraph.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...signViewerHeaders('aetherial-dev-only-shared-secret', alice, 'req-1') },
-        body: JSON.stringify({ query: `query P($id: ID!) { post(id: $id) { id title } }`, variables: { id } }),
+        headers: {
+          'content-type': 'application/json',
+          ...signViewerHeaders('aetherial-dev-only-shared-secret', alice, 'req-1'),
+        },
+        body: JSON.stringify({
+          query: `query P($id: ID!) { post(id: $id) { id title } }`,
+          variables: { id },
+        }),
       });
       return response.headers.get('cache-control');
     };
@@ -224,17 +276,26 @@ describe('addComment', () => {
   it('adds a comment, counts it, and lists it under the post', async () => {
     const post = await createPostAs(gql, alice, { title: 'Talk to me' });
     const first = dataOf(
-      await gql<{ addComment: { id: string; body: string; author: { id: string }; post: { id: string; commentCount: number } } }>(
-        ADD_COMMENT,
-        { postId: post.id, body: '  Nice one  ' },
-        bob,
-      ),
+      await gql<{
+        addComment: {
+          id: string;
+          body: string;
+          author: { id: string };
+          post: { id: string; commentCount: number };
+        };
+      }>(ADD_COMMENT, { postId: post.id, body: '  Nice one  ' }, bob),
     ).addComment;
-    expect(first).toMatchObject({ body: 'Nice one', author: { id: bob }, post: { id: post.id, commentCount: 1 } });
+    expect(first).toMatchObject({
+      body: 'Nice one',
+      author: { id: bob },
+      post: { id: post.id, commentCount: 1 },
+    });
     await gql(ADD_COMMENT, { postId: post.id, body: 'Thanks!' }, alice);
 
     const read = dataOf(
-      await gql<{ post: { commentCount: number; comments: { edges: { node: { id: string; body: string } }[] } } }>(
+      await gql<{
+        post: { commentCount: number; comments: { edges: { node: { id: string; body: string } }[] } };
+      }>(
         `query P($id: ID!) { post(id: $id) { commentCount comments { edges { node { id body } } } } }`,
         { id: post.id },
         null,
@@ -255,13 +316,21 @@ describe('addComment', () => {
 
   it('validates body and postId, and needs a viewer', async () => {
     const post = await createPostAs(gql, alice, { title: 'Quiet' });
-    expect(errorOf(await gql(ADD_COMMENT, { postId: post.id, body: '   ' }, bob))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'body' });
+    expect(errorOf(await gql(ADD_COMMENT, { postId: post.id, body: '   ' }, bob))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'body',
+    });
     expect(errorOf(await gql(ADD_COMMENT, { postId: post.id, body: 'x'.repeat(5001) }, bob))).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'body',
     });
-    expect(errorOf(await gql(ADD_COMMENT, { postId: 'post-1', body: 'hi' }, bob))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'postId' });
-    expect(errorOf(await gql(ADD_COMMENT, { postId: post.id, body: 'hi' }, null)).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(ADD_COMMENT, { postId: 'post-1', body: 'hi' }, bob))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'postId',
+    });
+    expect(errorOf(await gql(ADD_COMMENT, { postId: post.id, body: 'hi' }, null)).code).toBe(
+      'UNAUTHENTICATED',
+    );
     expect(await subgraph.store.comments.countDocuments()).toBe(0);
     const stored = await subgraph.store.posts.findById(post.id).lean().exec();
     expect(stored?.commentCount).toBe(0);

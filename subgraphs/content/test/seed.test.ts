@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { parseEventFields, startOutboxRelay } from '@aetherial/events';
-import { createLogger } from '@aetherial/subgraph-kit';
+import { createLogger, seededRandom } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ContentOutbox } from '../src/outbox.js';
 import { seedContent, type SeedContentOptions } from '../src/seed.js';
 import type { ContentSubgraph } from '../src/subgraph.js';
-import { clearCollections, dropTestDatabase, newUserId, seededRandom, startTestSubgraph, testConfig } from './helpers.js';
+import { clearCollections, dropTestDatabase, newUserId, startTestSubgraph, testConfig } from './helpers.js';
 
 let subgraph: ContentSubgraph;
 const authors = [newUserId(), newUserId(), newUserId()];
@@ -36,8 +36,23 @@ async function snapshot() {
   const posts = await subgraph.store.posts.find().sort({ _id: 1 }).lean().exec();
   const comments = await subgraph.store.comments.find().sort({ _id: 1 }).lean().exec();
   return {
-    posts: posts.map(({ _id, authorId, title, body, tags, status, createdAt, commentCount }) => ({ _id, authorId, title, body, tags, status, createdAt, commentCount })),
-    comments: comments.map(({ _id, postId, authorId, body, createdAt }) => ({ _id, postId, authorId, body, createdAt })),
+    posts: posts.map(({ _id, authorId, title, body, tags, status, createdAt, commentCount }) => ({
+      _id,
+      authorId,
+      title,
+      body,
+      tags,
+      status,
+      createdAt,
+      commentCount,
+    })),
+    comments: comments.map(({ _id, postId, authorId, body, createdAt }) => ({
+      _id,
+      postId,
+      authorId,
+      body,
+      createdAt,
+    })),
   };
 }
 
@@ -61,7 +76,10 @@ describe('seedContent', () => {
     expect(new Set(posts.map((post) => post.title)).size).toBeGreaterThan(20);
     const stored = await subgraph.store.posts.find({ hasPendingEvents: true }).lean().exec();
     expect(stored).toHaveLength(30);
-    for (const post of stored) expect(post.pendingEvents).toMatchObject([{ type: 'PostCreated', version: 1, payload: { title: post.title } }]);
+    for (const post of stored)
+      expect(post.pendingEvents).toMatchObject([
+        { type: 'PostCreated', version: 1, payload: { title: post.title } },
+      ]);
   });
 
   it('is deterministic given random and now, and a re-run inserts nothing new', async () => {
@@ -76,14 +94,22 @@ describe('seedContent', () => {
 
     await clearCollections(subgraph);
     await seedContent({ ...options(), random: seededRandom(43) });
-    expect((await snapshot()).posts.map((post) => post.title)).not.toEqual(first.posts.map((post) => post.title));
+    expect((await snapshot()).posts.map((post) => post.title)).not.toEqual(
+      first.posts.map((post) => post.title),
+    );
   });
 
   it('is published by the relay like any other write', async () => {
     await seedContent(options());
     const redis = new Redis(testConfig().REDIS_URL);
     const stream = `aetherial:test:content:${randomUUID()}`;
-    const relay = startOutboxRelay({ outbox: new ContentOutbox(subgraph.store), redis, log: createLogger('seed-test', 'silent'), stream, intervalMs: 5 });
+    const relay = startOutboxRelay({
+      outbox: new ContentOutbox(subgraph.store),
+      redis,
+      log: createLogger('seed-test', 'silent'),
+      stream,
+      intervalMs: 5,
+    });
     try {
       await relay.flush();
       await relay.stop();

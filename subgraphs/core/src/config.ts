@@ -26,12 +26,17 @@ export type CoreConfig = z.infer<typeof coreConfigSchema>;
 
 export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
   // DATABASE_URL is the stack's name for the PostgreSQL URL; CORE_DATABASE_URL wins when both are set.
-  const config = loadConfig(coreConfigSchema, { ...env, CORE_DATABASE_URL: env.CORE_DATABASE_URL ?? env.DATABASE_URL });
+  const config = loadConfig(coreConfigSchema, {
+    ...env,
+    CORE_DATABASE_URL: env.CORE_DATABASE_URL ?? env.DATABASE_URL,
+  });
   if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
     throw new Error('invalid configuration:\n  JWT_SECRET: set a real secret in production');
   }
   if (config.NODE_ENV === 'production' && config.CORE_ALLOW_UNSIGNED) {
-    throw new Error('invalid configuration:\n  CORE_ALLOW_UNSIGNED: never accept unsigned requests in production');
+    throw new Error(
+      'invalid configuration:\n  CORE_ALLOW_UNSIGNED: never accept unsigned requests in production',
+    );
   }
   return config;
 }

@@ -14,4 +14,10 @@ export interface CoreContext extends RequestContext {
 /** Adds the store handle, fresh loaders (their cache lives for one request) and the token issuer. */
 export const coreContextFactory =
   (db: CoreDb, issueToken: TokenIssuer) =>
-  (base: RequestContext): CoreContext => ({ ...base, db, loaders: createLoaders(db), issueToken, signedInAs: null });
+  (base: RequestContext): CoreContext => ({
+    ...base,
+    db,
+    loaders: createLoaders(db),
+    issueToken,
+    signedInAs: null,
+  });

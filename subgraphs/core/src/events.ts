@@ -53,7 +53,10 @@ export const productPayload = (product: ProductRow): ProductPayload => ({
   updatedAt: product.updatedAt.toISOString(),
 });
 
-export const orderPayload = (order: OrderRow, items: readonly Omit<OrderItemRow, 'orderId'>[]): OrderPayload => ({
+export const orderPayload = (
+  order: OrderRow,
+  items: readonly Omit<OrderItemRow, 'orderId'>[],
+): OrderPayload => ({
   id: order.id,
   buyerId: order.buyerId,
   status: order.status,
@@ -87,7 +90,8 @@ export const orderPlaced = (
   order: OrderRow,
   items: readonly Omit<OrderItemRow, 'orderId'>[],
   occurredAt = new Date(),
-): OutboxInsert => outboxRow('OrderPlaced', 'Order', order.id, order.version, orderPayload(order, items), occurredAt);
+): OutboxInsert =>
+  outboxRow('OrderPlaced', 'Order', order.id, order.version, orderPayload(order, items), occurredAt);
 
 /** Writes events inside the caller's transaction: they commit or roll back with the change. */
 export async function recordEvents(tx: CoreTx, events: OutboxInsert[]): Promise<void> {

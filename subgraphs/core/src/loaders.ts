@@ -1,6 +1,13 @@
 import { byKeys, groupedByKeys } from '@aetherial/subgraph-kit';
 import DataLoader from 'dataloader';
-import { isUuid, type CoreDb, type OrderItemRow, type OrderRow, type ProductRow, type UserRow } from './store.js';
+import {
+  isUuid,
+  type CoreDb,
+  type OrderItemRow,
+  type OrderRow,
+  type ProductRow,
+  type UserRow,
+} from './store.js';
 
 /**
  * Per-request loaders: every id asked for while resolving one response is fetched with one
@@ -37,7 +44,9 @@ export function createLoaders(db: CoreDb): CoreLoaders {
     orderItemsByOrderId: new DataLoader(async (keys) => {
       const ids = validIds(keys);
       const rows =
-        ids.length === 0 ? [] : await db.orderItem.findMany({ where: { orderId: { in: ids } }, orderBy: { productId: 'asc' } });
+        ids.length === 0
+          ? []
+          : await db.orderItem.findMany({ where: { orderId: { in: ids } }, orderBy: { productId: 'asc' } });
       return groupedByKeys(keys, rows, (row) => row.orderId);
     }),
   };

@@ -71,7 +71,11 @@ interface HistoryRow {
   rolled_back_at: Date | null;
 }
 
-export async function migrate({ databaseUrl, migrationsDir, log = () => {} }: MigrateOptions): Promise<MigrationResult> {
+export async function migrate({
+  databaseUrl,
+  migrationsDir,
+  log = () => {},
+}: MigrateOptions): Promise<MigrationResult> {
   const migrations = await readMigrations(migrationsDir);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -89,7 +93,9 @@ export async function migrate({ databaseUrl, migrationsDir, log = () => {} }: Mi
         `migration ${failed.migration_name} failed earlier and is not rolled back; resolve it (prisma migrate resolve) first`,
       );
     }
-    const finished = new Map(rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row]));
+    const finished = new Map(
+      rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row]),
+    );
     const result: MigrationResult = { applied: [], alreadyApplied: [] };
     for (const migration of migrations) {
       const done = finished.get(migration.name);
@@ -126,13 +132,16 @@ async function applyOne(client: pg.Client, migration: MigrationFile): Promise<vo
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
-    throw new Error(`migration ${migration.name} failed and was rolled back: ${(error as Error).message}`, { cause: error });
+    throw new Error(`migration ${migration.name} failed and was rolled back: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
 /** Creates a database if it does not exist (tests use their own), connecting through `adminUrl`. */
 export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`refusing to create a database named ${JSON.stringify(name)}`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new Error(`refusing to create a database named ${JSON.stringify(name)}`);
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -151,7 +160,10 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { loadCoreConfig } = await import('./config.js');
   const config = loadCoreConfig();
-  const result = await migrate({ databaseUrl: config.CORE_DATABASE_URL, log: (message) => console.log(message) });
+  const result = await migrate({
+    databaseUrl: config.CORE_DATABASE_URL,
+    log: (message) => console.log(message),
+  });
   console.log(
     result.applied.length === 0
       ? `database is up to date (${result.alreadyApplied.length} migrations applied before)`

@@ -98,7 +98,10 @@ export function createOutbox(db: CoreDb, { claimTimeoutMs = 30_000 } = {}): Pris
       return;
     }
     // Not from the current claim (e.g. a caller outside the relay): mark them directly.
-    await db.outboxEvent.updateMany({ where: { id: { in: eventIds }, publishedAt: null }, data: { publishedAt: new Date() } });
+    await db.outboxEvent.updateMany({
+      where: { id: { in: eventIds }, publishedAt: null },
+      data: { publishedAt: new Date() },
+    });
   };
 
   return { pending, markPublished, close: release };

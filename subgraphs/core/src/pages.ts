@@ -1,4 +1,11 @@
-import { badUserInput, connectionFrom, decodeCursor, encodeCursor, pageSize, type Connection } from '@aetherial/subgraph-kit';
+import {
+  badUserInput,
+  connectionFrom,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  type Connection,
+} from '@aetherial/subgraph-kit';
 import type { CoreDb, OrderRow, ProductRow, UserRow } from './store.js';
 import { isUuid } from './store.js';
 
@@ -7,10 +14,15 @@ import { isUuid } from './store.js';
  * query however deep it is, and rows inserted meanwhile do not shift later pages.
  */
 
-export async function usersPage(db: CoreDb, first?: number | null, after?: string | null): Promise<Connection<UserRow>> {
+export async function usersPage(
+  db: CoreDb,
+  first?: number | null,
+  after?: string | null,
+): Promise<Connection<UserRow>> {
   const size = pageSize(first);
   const afterHandle = decodeCursor<string>('users', after);
-  if (afterHandle !== undefined && typeof afterHandle !== 'string') throw badUserInput('after', 'not a valid cursor');
+  if (afterHandle !== undefined && typeof afterHandle !== 'string')
+    throw badUserInput('after', 'not a valid cursor');
   const rows = await db.user.findMany({
     where: afterHandle === undefined ? {} : { handle: { gt: afterHandle } },
     orderBy: { handle: 'asc' },
@@ -22,12 +34,16 @@ export async function usersPage(db: CoreDb, first?: number | null, after?: strin
 /** Position in a newest-first list: [createdAt ISO, id]. */
 type NewestFirstPosition = [string, string];
 
-function decodeNewestFirst(kind: string, after: string | null | undefined): { createdAt: Date; id: string } | undefined {
+function decodeNewestFirst(
+  kind: string,
+  after: string | null | undefined,
+): { createdAt: Date; id: string } | undefined {
   const position = decodeCursor<NewestFirstPosition>(kind, after);
   if (position === undefined) return undefined;
   const [createdAt, id] = Array.isArray(position) ? position : [];
   const date = typeof createdAt === 'string' ? new Date(createdAt) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badUserInput('after', 'not a valid cursor');
+  if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !isUuid(id))
+    throw badUserInput('after', 'not a valid cursor');
   return { createdAt: date, id };
 }
 
@@ -38,9 +54,18 @@ const newestFirstCursor = (kind: string) => (row: { createdAt: Date; id: string 
 const olderThan = (position: { createdAt: Date; id: string } | undefined) =>
   position === undefined
     ? {}
-    : { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] };
+    : {
+        OR: [
+          { createdAt: { lt: position.createdAt } },
+          { createdAt: position.createdAt, id: { lt: position.id } },
+        ],
+      };
 
-export async function productsPage(db: CoreDb, first?: number | null, after?: string | null): Promise<Connection<ProductRow>> {
+export async function productsPage(
+  db: CoreDb,
+  first?: number | null,
+  after?: string | null,
+): Promise<Connection<ProductRow>> {
   const size = pageSize(first);
   const position = decodeNewestFirst('products', after);
   const rows = await db.product.findMany({

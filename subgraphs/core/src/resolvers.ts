@@ -48,14 +48,19 @@ export const resolvers: Resolvers = {
     user: async (_parent, { id, handle }, context) => {
       if ((id == null) === (handle == null)) throw badUserInput('id', 'give exactly one of id or handle');
       if (id != null) return found(await context.loaders.userById.load(id), 'User', id);
-      const user = found(await context.db.user.findUnique({ where: { handle: handle!.trim().toLowerCase() } }), 'User', handle!);
+      const user = found(
+        await context.db.user.findUnique({ where: { handle: handle!.trim().toLowerCase() } }),
+        'User',
+        handle!,
+      );
       context.loaders.userById.prime(user.id, user);
       return user;
     },
 
     users: (_parent, { first, after }, context) => usersPage(context.db, first, after),
 
-    product: async (_parent, { id }, context) => found(await context.loaders.productById.load(id), 'Product', id),
+    product: async (_parent, { id }, context) =>
+      found(await context.loaders.productById.load(id), 'Product', id),
 
     products: (_parent, { first, after }, context) => productsPage(context.db, first, after),
 
@@ -103,12 +108,18 @@ export const resolvers: Resolvers = {
       return order && order.buyerId === context.viewer.userId ? order : null;
     },
     buyer: async (order, _args, context) =>
-      present(await context.loaders.userById.load(order.buyerId), `buyer ${order.buyerId} of order ${order.id}`),
+      present(
+        await context.loaders.userById.load(order.buyerId),
+        `buyer ${order.buyerId} of order ${order.id}`,
+      ),
     items: (order, _args, context) => context.loaders.orderItemsByOrderId.load(order.id),
   },
 
   OrderItem: {
     product: async (item, _args, context) =>
-      present(await context.loaders.productById.load(item.productId), `product ${item.productId} of order ${item.orderId}`),
+      present(
+        await context.loaders.productById.load(item.productId),
+        `product ${item.productId} of order ${item.orderId}`,
+      ),
   },
 };

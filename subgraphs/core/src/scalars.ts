@@ -1,8 +1,10 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
 function toDate(value: unknown): Date {
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) throw new GraphQLError(`DateTime: not an ISO-8601 instant: ${String(value)}`);
+  const date =
+    value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime()))
+    throw new GraphQLError(`DateTime: not an ISO-8601 instant: ${String(value)}`);
   return date;
 }
 

@@ -2,7 +2,14 @@ import { hashPassword } from './auth.js';
 import { loadCoreConfig } from './config.js';
 import { orderPlaced, productCreated, userCreated, type OutboxInsert } from './events.js';
 import { migrate } from './migrate.js';
-import { createDb, type CoreDb, type OrderItemRow, type OrderRow, type ProductRow, type UserRow } from './store.js';
+import {
+  createDb,
+  type CoreDb,
+  type OrderItemRow,
+  type OrderRow,
+  type ProductRow,
+  type UserRow,
+} from './store.js';
 
 /**
  * Demo data for the core, written through the bulk path (createMany in chunks) together with one
@@ -32,12 +39,94 @@ export interface SeedCoreResult {
 
 export const DEMO_PASSWORD = 'demo-password';
 
-const FIRST_NAMES = ['Ada', 'Alan', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Niklaus', 'Hedy', 'Tim', 'Katherine', 'John', 'Sophie', 'Donald', 'Anita', 'Guido'];
-const LAST_NAMES = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Wirth', 'Lamarr', 'Berners-Lee', 'Johnson', 'McCarthy', 'Wilson', 'Knuth', 'Borg', 'van Rossum'];
-const ADJECTIVES = ['Compact', 'Rugged', 'Silent', 'Vintage', 'Smart', 'Portable', 'Ergonomic', 'Handmade', 'Wireless', 'Solar'];
-const MATERIALS = ['Oak', 'Steel', 'Linen', 'Ceramic', 'Bamboo', 'Carbon', 'Wool', 'Copper', 'Glass', 'Leather'];
-const NOUNS = ['Lamp', 'Backpack', 'Kettle', 'Keyboard', 'Notebook', 'Chair', 'Speaker', 'Bottle', 'Jacket', 'Clock'];
-const USES = ['for the office', 'for long trips', 'for small kitchens', 'for everyday carry', 'for the workshop', 'for gifts'];
+const FIRST_NAMES = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Niklaus',
+  'Hedy',
+  'Tim',
+  'Katherine',
+  'John',
+  'Sophie',
+  'Donald',
+  'Anita',
+  'Guido',
+];
+const LAST_NAMES = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Wirth',
+  'Lamarr',
+  'Berners-Lee',
+  'Johnson',
+  'McCarthy',
+  'Wilson',
+  'Knuth',
+  'Borg',
+  'van Rossum',
+];
+const ADJECTIVES = [
+  'Compact',
+  'Rugged',
+  'Silent',
+  'Vintage',
+  'Smart',
+  'Portable',
+  'Ergonomic',
+  'Handmade',
+  'Wireless',
+  'Solar',
+];
+const MATERIALS = [
+  'Oak',
+  'Steel',
+  'Linen',
+  'Ceramic',
+  'Bamboo',
+  'Carbon',
+  'Wool',
+  'Copper',
+  'Glass',
+  'Leather',
+];
+const NOUNS = [
+  'Lamp',
+  'Backpack',
+  'Kettle',
+  'Keyboard',
+  'Notebook',
+  'Chair',
+  'Speaker',
+  'Bottle',
+  'Jacket',
+  'Clock',
+];
+const USES = [
+  'for the office',
+  'for long trips',
+  'for small kitchens',
+  'for everyday carry',
+  'for the workshop',
+  'for gifts',
+];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -58,7 +147,11 @@ function picker(random: () => number) {
 const numbered = (prefix: string, index: number, total: number, minWidth: number) =>
   `${prefix}${String(index + 1).padStart(Math.max(minWidth, String(total).length), '0')}`;
 
-async function inChunks<T>(rows: readonly T[], size: number, write: (chunk: T[]) => Promise<unknown>): Promise<void> {
+async function inChunks<T>(
+  rows: readonly T[],
+  size: number,
+  write: (chunk: T[]) => Promise<unknown>,
+): Promise<void> {
   for (let start = 0; start < rows.length; start += size) await write(rows.slice(start, start + size));
 }
 
@@ -67,8 +160,15 @@ interface PlannedOrder {
   items: OrderItemRow[];
 }
 
-function planOrders(count: number, users: UserRow[], products: ProductRow[], now: Date, rng: ReturnType<typeof picker>): PlannedOrder[] {
-  if (count > 0 && (users.length === 0 || products.length === 0)) throw new Error('seedCore: orders need users and products');
+function planOrders(
+  count: number,
+  users: UserRow[],
+  products: ProductRow[],
+  now: Date,
+  rng: ReturnType<typeof picker>,
+): PlannedOrder[] {
+  if (count > 0 && (users.length === 0 || products.length === 0))
+    throw new Error('seedCore: orders need users and products');
   const stock = new Map(products.map((product) => [product.id, product.stock]));
   const productById = new Map(products.map((product) => [product.id, product]));
   const planned: PlannedOrder[] = [];
@@ -89,7 +189,10 @@ function planOrders(count: number, users: UserRow[], products: ProductRow[], now
       return { orderId: id, productId, quantity, unitPriceCents: product.priceCents };
     });
     // After the buyer and every product existed, before now.
-    const earliest = Math.max(buyer.createdAt.getTime(), ...chosen.map(([productId]) => productById.get(productId)!.createdAt.getTime()));
+    const earliest = Math.max(
+      buyer.createdAt.getTime(),
+      ...chosen.map(([productId]) => productById.get(productId)!.createdAt.getTime()),
+    );
     const createdAt = new Date(earliest + Math.floor((rng.int(0, 1000) / 1000) * (now.getTime() - earliest)));
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
     planned.push({
@@ -97,7 +200,8 @@ function planOrders(count: number, users: UserRow[], products: ProductRow[], now
       items,
     });
   }
-  if (planned.length < count) throw new Error(`seedCore: stock ran out after ${planned.length} of ${count} orders`);
+  if (planned.length < count)
+    throw new Error(`seedCore: stock ran out after ${planned.length} of ${count} orders`);
   // What is left after the orders is what the products start with: one ProductCreated describes it.
   for (const product of products) product.stock = stock.get(product.id)!;
   return planned;
@@ -158,8 +262,14 @@ export async function seedCore(options: SeedCoreOptions): Promise<SeedCoreResult
       async (tx) => {
         await inChunks(users, chunkSize, (data) => tx.user.createMany({ data }));
         await inChunks(products, chunkSize, (data) => tx.product.createMany({ data }));
-        await inChunks(orders, chunkSize, (data) => tx.order.createMany({ data: data.map(({ order }) => order) }));
-        await inChunks(orders.flatMap(({ items }) => items), chunkSize, (data) => tx.orderItem.createMany({ data }));
+        await inChunks(orders, chunkSize, (data) =>
+          tx.order.createMany({ data: data.map(({ order }) => order) }),
+        );
+        await inChunks(
+          orders.flatMap(({ items }) => items),
+          chunkSize,
+          (data) => tx.orderItem.createMany({ data }),
+        );
         await inChunks(events, chunkSize, (data) => tx.outboxEvent.createMany({ data }));
       },
       { timeout: 10 * 60_000 },

@@ -66,9 +66,18 @@ export function uniqueViolationField(error: unknown): string | null {
     driverAdapterError?: { cause?: { constraint?: { fields?: unknown; index?: unknown } } };
   };
   const constraint = meta.driverAdapterError?.cause?.constraint;
-  const fields = Array.isArray(constraint?.fields) ? constraint.fields : Array.isArray(meta.target) ? meta.target : null;
+  const fields = Array.isArray(constraint?.fields)
+    ? constraint.fields
+    : Array.isArray(meta.target)
+      ? meta.target
+      : null;
   if (fields && typeof fields[0] === 'string') return fields[0];
-  const index = typeof constraint?.index === 'string' ? constraint.index : typeof meta.target === 'string' ? meta.target : '';
+  const index =
+    typeof constraint?.index === 'string'
+      ? constraint.index
+      : typeof meta.target === 'string'
+        ? meta.target
+        : '';
   // Prisma names unique indexes <Model>_<field>_key.
   const match = /^[A-Za-z]+_(.+)_key$/.exec(index);
   return match?.[1] ?? 'unknown';

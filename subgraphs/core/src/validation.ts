@@ -1,5 +1,11 @@
 import { badUserInput } from '@aetherial/subgraph-kit';
-import type { CreateProductInput, LogInInput, OrderLineInput, SignUpInput, UpdateProductInput } from './generated/graphql.js';
+import type {
+  CreateProductInput,
+  LogInInput,
+  OrderLineInput,
+  SignUpInput,
+  UpdateProductInput,
+} from './generated/graphql.js';
 import { isUuid } from './store.js';
 
 /** Input checks shared by the mutations; each throws BAD_USER_INPUT naming the offending field. */
@@ -58,7 +64,11 @@ export function validateSignUp(input: SignUpInput): ValidSignUp {
 }
 
 /** A login is an email when it has an @, otherwise a handle; both are stored lower-case. */
-export function validateLogIn(input: LogInInput): { by: 'email' | 'handle'; value: string; password: string } {
+export function validateLogIn(input: LogInInput): {
+  by: 'email' | 'handle';
+  value: string;
+  password: string;
+} {
   const login = input.login.trim().toLowerCase();
   if (login === '') throw badUserInput('login', 'give your handle or email');
   if (input.password === '') throw badUserInput('password', 'must not be empty');
@@ -76,9 +86,11 @@ export interface ValidProduct {
 
 export function validateCreateProduct(input: CreateProductInput): ValidProduct {
   const sku = input.sku.trim();
-  if (!SKU.test(sku)) throw badUserInput('sku', 'must be 1-64 characters of letters, digits, ".", "_" and "-"');
+  if (!SKU.test(sku))
+    throw badUserInput('sku', 'must be 1-64 characters of letters, digits, ".", "_" and "-"');
   const currency = (input.currency ?? 'EUR').trim().toUpperCase();
-  if (!CURRENCY.test(currency)) throw badUserInput('currency', 'must be a three-letter ISO 4217 code such as EUR');
+  if (!CURRENCY.test(currency))
+    throw badUserInput('currency', 'must be a three-letter ISO 4217 code such as EUR');
   return {
     sku,
     title: text('title', input.title, 200),
@@ -91,14 +103,19 @@ export function validateCreateProduct(input: CreateProductInput): ValidProduct {
 
 export type ProductChanges = Partial<Pick<ValidProduct, 'title' | 'description' | 'priceCents' | 'stock'>>;
 
-export function validateUpdateProduct(input: UpdateProductInput): { changes: ProductChanges; expectedVersion: number | null } {
+export function validateUpdateProduct(input: UpdateProductInput): {
+  changes: ProductChanges;
+  expectedVersion: number | null;
+} {
   const changes: ProductChanges = {};
   if (input.title != null) changes.title = text('title', input.title, 200);
   if (input.description != null) changes.description = text('description', input.description, 5000, true);
   if (input.priceCents != null) changes.priceCents = whole('priceCents', input.priceCents, 0);
   if (input.stock != null) changes.stock = whole('stock', input.stock, 0);
-  if (Object.keys(changes).length === 0) throw badUserInput('input', 'give at least one of title, description, priceCents, stock');
-  const expectedVersion = input.expectedVersion == null ? null : whole('expectedVersion', input.expectedVersion, 1);
+  if (Object.keys(changes).length === 0)
+    throw badUserInput('input', 'give at least one of title, description, priceCents, stock');
+  const expectedVersion =
+    input.expectedVersion == null ? null : whole('expectedVersion', input.expectedVersion, 1);
   return { changes, expectedVersion };
 }
 
@@ -113,7 +130,8 @@ export interface OrderLine {
  */
 export function validateOrderLines(items: readonly OrderLineInput[]): OrderLine[] {
   if (items.length === 0) throw badUserInput('items', 'an order needs at least one item');
-  if (items.length > MAX_ORDER_LINES) throw badUserInput('items', `an order has at most ${MAX_ORDER_LINES} items`);
+  if (items.length > MAX_ORDER_LINES)
+    throw badUserInput('items', `an order has at most ${MAX_ORDER_LINES} items`);
   const seen = new Set<string>();
   items.forEach(({ productId, quantity }, index) => {
     if (!Number.isInteger(quantity) || quantity < 1) {
@@ -121,7 +139,10 @@ export function validateOrderLines(items: readonly OrderLineInput[]): OrderLine[
     }
     const key = productId.toLowerCase();
     if (seen.has(key)) {
-      throw badUserInput('items', `product ${productId} appears more than once; give one item per product with the total quantity`);
+      throw badUserInput(
+        'items',
+        `product ${productId} appears more than once; give one item per product with the total quantity`,
+      );
     }
     seen.add(key);
   });

@@ -12,10 +12,26 @@ afterAll(async () => {
 
 const LOG_IN = /* GraphQL */ `
   mutation LogIn($input: LogInInput!) {
-    logIn(input: $input) { token user { id handle email } }
+    logIn(input: $input) {
+      token
+      user {
+        id
+        handle
+        email
+      }
+    }
   }
 `;
-const ME = /* GraphQL */ `{ me { id handle displayName email } }`;
+const ME = /* GraphQL */ `
+  {
+    me {
+      id
+      handle
+      displayName
+      email
+    }
+  }
+`;
 
 const signUpInput = (overrides: Record<string, string> = {}) => ({
   handle: 'ada_lovelace',
@@ -29,19 +45,22 @@ describe('signUp, logIn, me', () => {
   let adaId = '';
 
   it('signs up and returns a token for the new user', async () => {
-    const result = await subgraph.call<{ signUp: { token: string; user: { id: string; handle: string; email: string | null } } }>(
-      SIGN_UP,
-      { input: signUpInput() },
-    );
+    const result = await subgraph.call<{
+      signUp: { token: string; user: { id: string; handle: string; email: string | null } };
+    }>(SIGN_UP, { input: signUpInput() });
     expect(result.errors).toBeUndefined();
     const { token, user } = result.data!.signUp;
     adaId = user.id;
     expect(user.handle).toBe('ada_lovelace');
     // The request was anonymous, but the account is the caller's now: they see their (normalised) email.
     expect(user.email).toBe('ada@example.org');
-    const { payload, protectedHeader } = await jwtVerify(token, new TextEncoder().encode(subgraph.config.JWT_SECRET), {
-      issuer: 'aetherial-core',
-    });
+    const { payload, protectedHeader } = await jwtVerify(
+      token,
+      new TextEncoder().encode(subgraph.config.JWT_SECRET),
+      {
+        issuer: 'aetherial-core',
+      },
+    );
     expect(protectedHeader.alg).toBe('HS256');
     expect(payload.sub).toBe(user.id);
     expect(payload.exp! - payload.iat!).toBe(7 * 24 * 60 * 60);
@@ -56,12 +75,19 @@ describe('signUp, logIn, me', () => {
     const events = await subgraph.db.outboxEvent.findMany({ where: { entityId: adaId } });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'UserCreated', entity: 'User', version: 1, publishedAt: null });
-    expect(events[0]!.payload).toEqual({ id: adaId, handle: 'ada_lovelace', displayName: 'Ada Lovelace', createdAt: expect.any(String) });
+    expect(events[0]!.payload).toEqual({
+      id: adaId,
+      handle: 'ada_lovelace',
+      displayName: 'Ada Lovelace',
+      createdAt: expect.any(String),
+    });
   });
 
   it('logs in by handle or by email, case-insensitively', async () => {
     for (const login of ['ada_lovelace', 'ADA@example.ORG']) {
-      const result = await subgraph.call<{ logIn: { token: string; user: { id: string; email: string | null } } }>(LOG_IN, {
+      const result = await subgraph.call<{
+        logIn: { token: string; user: { id: string; email: string | null } };
+      }>(LOG_IN, {
         input: { login, password: 'analytical-engine' },
       });
       expect(result.errors).toBeUndefined();
@@ -70,8 +96,12 @@ describe('signUp, logIn, me', () => {
   });
 
   it('refuses a wrong password or unknown login with the same error', async () => {
-    const wrong = await subgraph.call(LOG_IN, { input: { login: 'ada_lovelace', password: 'difference-engine' } });
-    const unknown = await subgraph.call(LOG_IN, { input: { login: 'nobody_here', password: 'difference-engine' } });
+    const wrong = await subgraph.call(LOG_IN, {
+      input: { login: 'ada_lovelace', password: 'difference-engine' },
+    });
+    const unknown = await subgraph.call(LOG_IN, {
+      input: { login: 'nobody_here', password: 'difference-engine' },
+    });
     expect(wrong.data).toBeNull();
     expect(firstError(wrong)).toEqual(firstError(unknown));
     expect(firstError(wrong).code).toBe('UNAUTHENTICATED');
@@ -88,9 +118,16 @@ describe('signUp, logIn, me', () => {
   it('shows the email only to its owner', async () => {
     const other = await signUpUser(subgraph, 'other');
     const query = `query ($id: ID) { user(id: $id) { id email } }`;
-    expect((await subgraph.call<{ user: { email: string | null } }>(query, { id: adaId }, other.id)).data!.user.email).toBeNull();
-    expect((await subgraph.call<{ user: { email: string | null } }>(query, { id: adaId })).data!.user.email).toBeNull();
-    expect((await subgraph.call<{ user: { email: string | null } }>(query, { id: adaId }, adaId)).data!.user.email).toBe('ada@example.org');
+    expect(
+      (await subgraph.call<{ user: { email: string | null } }>(query, { id: adaId }, other.id)).data!.user
+        .email,
+    ).toBeNull();
+    expect(
+      (await subgraph.call<{ user: { email: string | null } }>(query, { id: adaId })).data!.user.email,
+    ).toBeNull();
+    expect(
+      (await subgraph.call<{ user: { email: string | null } }>(query, { id: adaId }, adaId)).data!.user.email,
+    ).toBe('ada@example.org');
   });
 });
 
@@ -102,7 +139,11 @@ describe('signUp validation', () => {
     ['handle with a dash', 'handle', { handle: 'no-dashes', email: 'x2@example.org' }],
     ['handle too long', 'handle', { handle: 'a'.repeat(31), email: 'x3@example.org' }],
     ['short password', 'password', { handle: 'valid_three', email: 'x4@example.org', password: 'short' }],
-    ['empty display name', 'displayName', { handle: 'valid_four', email: 'x5@example.org', displayName: '   ' }],
+    [
+      'empty display name',
+      'displayName',
+      { handle: 'valid_four', email: 'x5@example.org', displayName: '   ' },
+    ],
     ['taken handle', 'handle', { handle: 'ada_lovelace', email: 'someone@example.org' }],
     ['taken handle in another case', 'handle', { handle: 'Ada_Lovelace', email: 'someone@example.org' }],
     ['taken email', 'email', { handle: 'ada_two', email: 'ADA@example.org' }],
@@ -118,21 +159,34 @@ describe('signUp validation', () => {
 
   it('two concurrent sign-ups with one handle: exactly one succeeds, the other names the field', async () => {
     const input = (n: number) => signUpInput({ handle: 'race_handle', email: `race${n}@example.org` });
-    const results = await Promise.all([subgraph.call(SIGN_UP, { input: input(1) }), subgraph.call(SIGN_UP, { input: input(2) })]);
+    const results = await Promise.all([
+      subgraph.call(SIGN_UP, { input: input(1) }),
+      subgraph.call(SIGN_UP, { input: input(2) }),
+    ]);
     expect(results.filter((result) => result.errors === undefined)).toHaveLength(1);
     const failed = results.find((result) => result.errors !== undefined)!;
     expect(firstError(failed)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'handle' });
     expect(await subgraph.db.user.count({ where: { handle: 'race_handle' } })).toBe(1);
-    expect(await subgraph.db.outboxEvent.count({ where: { payload: { path: ['handle'], equals: 'race_handle' } } })).toBe(1);
+    expect(
+      await subgraph.db.outboxEvent.count({
+        where: { payload: { path: ['handle'], equals: 'race_handle' } },
+      }),
+    ).toBe(1);
   });
 });
 
 describe('user queries', () => {
   it('finds a user by handle and by id', async () => {
     const user = await signUpUser(subgraph, 'findme');
-    const byHandle = await subgraph.call<{ user: { id: string } }>(`query ($h: String) { user(handle: $h) { id } }`, { h: user.handle });
+    const byHandle = await subgraph.call<{ user: { id: string } }>(
+      `query ($h: String) { user(handle: $h) { id } }`,
+      { h: user.handle },
+    );
     expect(byHandle.data!.user.id).toBe(user.id);
-    const byId = await subgraph.call<{ user: { handle: string } }>(`query ($id: ID) { user(id: $id) { handle } }`, { id: user.id });
+    const byId = await subgraph.call<{ user: { handle: string } }>(
+      `query ($id: ID) { user(id: $id) { handle } }`,
+      { id: user.id },
+    );
     expect(byId.data!.user.handle).toBe(user.handle);
   });
 
@@ -161,8 +215,17 @@ describe('user queries', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const page: { data?: { users: { edges: { node: { handle: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null } =
-        await subgraph.call(`query ($after: String) { users(first: 2, after: $after) { edges { node { handle } } pageInfo { hasNextPage endCursor } } }`, { after });
+      const page: {
+        data?: {
+          users: {
+            edges: { node: { handle: string } }[];
+            pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          };
+        } | null;
+      } = await subgraph.call(
+        `query ($after: String) { users(first: 2, after: $after) { edges { node { handle } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
       handles.push(...page.data!.users.edges.map((edge) => edge.node.handle));
       after = page.data!.users.pageInfo.hasNextPage ? page.data!.users.pageInfo.endCursor : null;
       pages += 1;
@@ -173,12 +236,25 @@ describe('user queries', () => {
   });
 
   it('rejects a cursor of another list and a bad page size', async () => {
-    const products = await subgraph.call<{ products: { pageInfo: { endCursor: string | null } } }>(`{ products(first: 1) { pageInfo { endCursor } } }`);
-    const foreignCursor = products.data!.products.pageInfo.endCursor ?? Buffer.from(JSON.stringify({ k: 'products', p: [] })).toString('base64url');
-    expect(firstError(await subgraph.call(`query ($a: String) { users(after: $a) { edges { cursor } } }`, { a: foreignCursor }))).toMatchObject({
+    const products = await subgraph.call<{ products: { pageInfo: { endCursor: string | null } } }>(
+      `{ products(first: 1) { pageInfo { endCursor } } }`,
+    );
+    const foreignCursor =
+      products.data!.products.pageInfo.endCursor ??
+      Buffer.from(JSON.stringify({ k: 'products', p: [] })).toString('base64url');
+    expect(
+      firstError(
+        await subgraph.call(`query ($a: String) { users(after: $a) { edges { cursor } } }`, {
+          a: foreignCursor,
+        }),
+      ),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'after',
     });
-    expect(firstError(await subgraph.call(`{ users(first: 0) { edges { cursor } } }`))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect(firstError(await subgraph.call(`{ users(first: 0) { edges { cursor } } }`))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'first',
+    });
   });
 });

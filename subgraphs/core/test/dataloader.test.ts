@@ -9,7 +9,13 @@ let seeded: Awaited<ReturnType<typeof seedCore>>;
 beforeAll(async () => {
   subgraph = await startTestSubgraph();
   counter = queryCounter(subgraph.db);
-  seeded = await seedCore({ db: subgraph.db, users: 120, products: 60, orders: 150, random: seededRandom(7) });
+  seeded = await seedCore({
+    db: subgraph.db,
+    users: 120,
+    products: 60,
+    orders: 150,
+    random: seededRandom(7),
+  });
 });
 afterAll(async () => {
   await subgraph?.stop();
@@ -18,8 +24,16 @@ afterAll(async () => {
 const ENTITIES = /* GraphQL */ `
   query ($representations: [_Any!]!) {
     _entities(representations: $representations) {
-      ... on User { id handle displayName }
-      ... on Product { id sku stock }
+      ... on User {
+        id
+        handle
+        displayName
+      }
+      ... on Product {
+        id
+        sku
+        stock
+      }
     }
   }
 `;
@@ -35,8 +49,12 @@ async function resolveReferences(representations: { __typename: string; id: stri
 
 describe('DataLoader batching, counted at the driver (Prisma query events)', () => {
   it('resolves 100 User references with as many SQL statements as 5', async () => {
-    const five = await resolveReferences(seeded.userIds.slice(0, 5).map((id) => ({ __typename: 'User', id })));
-    const hundred = await resolveReferences(seeded.userIds.slice(0, 100).map((id) => ({ __typename: 'User', id })));
+    const five = await resolveReferences(
+      seeded.userIds.slice(0, 5).map((id) => ({ __typename: 'User', id })),
+    );
+    const hundred = await resolveReferences(
+      seeded.userIds.slice(0, 100).map((id) => ({ __typename: 'User', id })),
+    );
     expect(five.entities.map((entity) => entity?.id)).toEqual(seeded.userIds.slice(0, 5));
     expect(hundred.entities.map((entity) => entity?.id)).toEqual(seeded.userIds.slice(0, 100));
     expect(hundred.statements).toHaveLength(five.statements.length);
@@ -77,13 +95,23 @@ describe('DataLoader batching, counted at the driver (Prisma query events)', () 
           totalCents: 3000,
           currency: 'EUR',
           createdAt: new Date(base - index * 1000),
-          items: { create: [0, 1, 2].map((line) => ({ productId: seeded.productIds[(index + line * 7) % 60]!, quantity: 1, unitPriceCents: 1000 })) },
+          items: {
+            create: [0, 1, 2].map((line) => ({
+              productId: seeded.productIds[(index + line * 7) % 60]!,
+              quantity: 1,
+              unitPriceCents: 1000,
+            })),
+          },
         },
       });
     }
     const query = `query ($first: Int) { myOrders(first: $first) { edges { node { id totalCents buyer { handle } items { quantity product { sku title } } } } } }`;
-    const two = await counter.during(() => subgraph.call<{ myOrders: { edges: unknown[] } }>(query, { first: 2 }, buyerId));
-    const thirty = await counter.during(() => subgraph.call<{ myOrders: { edges: unknown[] } }>(query, { first: 30 }, buyerId));
+    const two = await counter.during(() =>
+      subgraph.call<{ myOrders: { edges: unknown[] } }>(query, { first: 2 }, buyerId),
+    );
+    const thirty = await counter.during(() =>
+      subgraph.call<{ myOrders: { edges: unknown[] } }>(query, { first: 30 }, buyerId),
+    );
     expect(two.result.data!.myOrders.edges).toHaveLength(2);
     expect(thirty.result.data!.myOrders.edges).toHaveLength(30);
     // The page, then one statement each for buyers, items and products.
@@ -91,7 +119,9 @@ describe('DataLoader batching, counted at the driver (Prisma query events)', () 
     expect(thirty.statements).toHaveLength(4);
 
     // The same through Order references, as the gateway fetches them from another subgraph's list.
-    const orderIds = (await subgraph.db.order.findMany({ where: { buyerId }, select: { id: true } })).map((order) => order.id);
+    const orderIds = (await subgraph.db.order.findMany({ where: { buyerId }, select: { id: true } })).map(
+      (order) => order.id,
+    );
     const references = await counter.during(() =>
       subgraph.call<{ _entities: ({ id: string } | null)[] }>(
         `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id buyer { handle } items { quantity product { sku } } } } }`,
@@ -103,7 +133,7 @@ describe('DataLoader batching, counted at the driver (Prisma query events)', () 
     expect(references.statements).toHaveLength(4);
   });
 
-  it('someone else\'s Order reference resolves to null', async () => {
+  it("someone else's Order reference resolves to null", async () => {
     const order = await subgraph.db.order.findFirstOrThrow();
     const stranger = seeded.userIds.find((id) => id !== order.buyerId)!;
     const result = await subgraph.call<{ _entities: (object | null)[] }>(

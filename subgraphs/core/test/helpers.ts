@@ -8,7 +8,8 @@ import { createSubgraph, type RunningCoreSubgraph } from '../src/subgraph.js';
 
 /** Tests use their own database next to the demo one, created on first use. */
 export const TEST_DATABASE = 'aetherial_core_test';
-export const ADMIN_DATABASE_URL = process.env.CORE_DATABASE_URL ?? 'postgresql://aetherial:aetherial@127.0.0.1:5432/aetherial';
+export const ADMIN_DATABASE_URL =
+  process.env.CORE_DATABASE_URL ?? 'postgresql://aetherial:aetherial@127.0.0.1:5432/aetherial';
 
 export function databaseUrl(name: string): string {
   const url = new URL(ADMIN_DATABASE_URL);
@@ -81,28 +82,44 @@ export function queryCounter(db: CoreDb) {
   };
 }
 
-
 export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($input: SignUpInput!) {
     signUp(input: $input) {
       token
-      user { id handle displayName email createdAt }
+      user {
+        id
+        handle
+        displayName
+        email
+        createdAt
+      }
     }
   }
 `;
 
 interface SignUpData {
-  signUp: { token: string; user: { id: string; handle: string; displayName: string; email: string | null; createdAt: string } };
+  signUp: {
+    token: string;
+    user: { id: string; handle: string; displayName: string; email: string | null; createdAt: string };
+  };
 }
 
 let handleCounter = 0;
 
 /** Signs up a fresh user through the API and returns it. */
-export async function signUpUser(subgraph: TestSubgraph, prefix = 'user'): Promise<SignUpData['signUp']['user'] & { token: string }> {
+export async function signUpUser(
+  subgraph: TestSubgraph,
+  prefix = 'user',
+): Promise<SignUpData['signUp']['user'] & { token: string }> {
   handleCounter += 1;
   const handle = `${prefix}_${handleCounter}_${Math.floor(Math.random() * 1e6)}`.slice(0, 30);
   const result = await subgraph.call<SignUpData>(SIGN_UP, {
-    input: { handle, displayName: `Test ${handle}`, email: `${handle}@example.test`, password: 'correct horse battery' },
+    input: {
+      handle,
+      displayName: `Test ${handle}`,
+      email: `${handle}@example.test`,
+      password: 'correct horse battery',
+    },
   });
   if (!result.data?.signUp) throw new Error(`signUp failed: ${JSON.stringify(result.errors)}`);
   return { ...result.data.signUp.user, token: result.data.signUp.token };
@@ -110,7 +127,17 @@ export async function signUpUser(subgraph: TestSubgraph, prefix = 'user'): Promi
 
 export const CREATE_PRODUCT = /* GraphQL */ `
   mutation CreateProduct($input: CreateProductInput!) {
-    createProduct(input: $input) { id sku title description priceCents currency stock createdAt updatedAt }
+    createProduct(input: $input) {
+      id
+      sku
+      title
+      description
+      priceCents
+      currency
+      stock
+      createdAt
+      updatedAt
+    }
   }
 `;
 
@@ -129,12 +156,27 @@ let skuCounter = 0;
 export async function createProduct(
   subgraph: TestSubgraph,
   viewerId: string,
-  input: Partial<{ sku: string; title: string; description: string; priceCents: number; currency: string; stock: number }> = {},
+  input: Partial<{
+    sku: string;
+    title: string;
+    description: string;
+    priceCents: number;
+    currency: string;
+    stock: number;
+  }> = {},
 ): Promise<ProductData> {
   skuCounter += 1;
   const result = await subgraph.call<{ createProduct: ProductData }>(
     CREATE_PRODUCT,
-    { input: { sku: `TEST-${skuCounter}-${Math.floor(Math.random() * 1e6)}`, title: 'Test product', priceCents: 1000, stock: 10, ...input } },
+    {
+      input: {
+        sku: `TEST-${skuCounter}-${Math.floor(Math.random() * 1e6)}`,
+        title: 'Test product',
+        priceCents: 1000,
+        stock: 10,
+        ...input,
+      },
+    },
     viewerId,
   );
   if (!result.data?.createProduct) throw new Error(`createProduct failed: ${JSON.stringify(result.errors)}`);

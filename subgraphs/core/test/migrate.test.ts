@@ -32,7 +32,8 @@ async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[]
   }
 }
 
-const dropScratch = () => admin((client) => client.query(`DROP DATABASE IF EXISTS "${SCRATCH}" WITH (FORCE)`));
+const dropScratch = () =>
+  admin((client) => client.query(`DROP DATABASE IF EXISTS "${SCRATCH}" WITH (FORCE)`));
 
 beforeEach(async () => {
   await dropScratch();
@@ -41,13 +42,15 @@ beforeEach(async () => {
 afterAll(dropScratch);
 
 describe('migrate', () => {
-  it('applies the migrations and records them in Prisma\'s _prisma_migrations table', async () => {
+  it("applies the migrations and records them in Prisma's _prisma_migrations table", async () => {
     const result = await migrate({ databaseUrl: url });
     expect(result).toEqual({ applied: [INIT], alreadyApplied: [] });
 
-    const tables = (await query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map(
-      (row) => row.table_name,
-    );
+    const tables = (
+      await query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+      )
+    ).map((row) => row.table_name);
     expect(tables).toEqual(['Order', 'OrderItem', 'OutboxEvent', 'Product', 'User', '_prisma_migrations']);
 
     const sql = await readFile(join(MIGRATIONS_DIR, INIT, 'migration.sql'), 'utf8');
@@ -86,7 +89,11 @@ describe('migrate', () => {
   });
 
   it('two instances starting at once apply each migration once (advisory lock)', async () => {
-    const results = await Promise.all([migrate({ databaseUrl: url }), migrate({ databaseUrl: url }), migrate({ databaseUrl: url })]);
+    const results = await Promise.all([
+      migrate({ databaseUrl: url }),
+      migrate({ databaseUrl: url }),
+      migrate({ databaseUrl: url }),
+    ]);
     expect(results.flatMap((result) => result.applied)).toEqual([INIT]);
     expect(await query(`SELECT 1 FROM "_prisma_migrations"`)).toHaveLength(1);
   });
@@ -96,11 +103,22 @@ describe('migrate', () => {
     try {
       await cp(MIGRATIONS_DIR, dir, { recursive: true });
       await mkdir(join(dir, '20991231000000_broken'));
-      await writeFile(join(dir, '20991231000000_broken', 'migration.sql'), 'CREATE TABLE "Partial" ("id" INTEGER);\nSELECT 1 / 0;\n');
-      await expect(migrate({ databaseUrl: url, migrationsDir: dir })).rejects.toThrow(/20991231000000_broken failed and was rolled back/);
-      expect((await query<{ migration_name: string }>(`SELECT migration_name FROM "_prisma_migrations"`)).map((row) => row.migration_name)).toEqual([INIT]);
+      await writeFile(
+        join(dir, '20991231000000_broken', 'migration.sql'),
+        'CREATE TABLE "Partial" ("id" INTEGER);\nSELECT 1 / 0;\n',
+      );
+      await expect(migrate({ databaseUrl: url, migrationsDir: dir })).rejects.toThrow(
+        /20991231000000_broken failed and was rolled back/,
+      );
+      expect(
+        (await query<{ migration_name: string }>(`SELECT migration_name FROM "_prisma_migrations"`)).map(
+          (row) => row.migration_name,
+        ),
+      ).toEqual([INIT]);
       expect(await query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'Partial'`)).toEqual([]);
-      await expect(migrate({ databaseUrl: url, migrationsDir: dir })).rejects.toThrow(/20991231000000_broken failed/);
+      await expect(migrate({ databaseUrl: url, migrationsDir: dir })).rejects.toThrow(
+        /20991231000000_broken failed/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -114,7 +132,9 @@ describe('migrate', () => {
       await writeFile(join(dir, INIT, 'migration.sql'), '-- edited\n', { flag: 'a' });
       const messages: string[] = [];
       await migrate({ databaseUrl: url, migrationsDir: dir, log: (message) => messages.push(message) });
-      expect(messages).toEqual([expect.stringContaining(`migration ${INIT} was edited after it was applied`)]);
+      expect(messages).toEqual([
+        expect.stringContaining(`migration ${INIT} was edited after it was applied`),
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -14,9 +14,23 @@ afterAll(async () => {
 const PLACE_ORDER = /* GraphQL */ `
   mutation PlaceOrder($input: PlaceOrderInput!) {
     placeOrder(input: $input) {
-      id totalCents currency status createdAt
-      buyer { id handle }
-      items { quantity unitPriceCents product { id stock } }
+      id
+      totalCents
+      currency
+      status
+      createdAt
+      buyer {
+        id
+        handle
+      }
+      items {
+        quantity
+        unitPriceCents
+        product {
+          id
+          stock
+        }
+      }
     }
   }
 `;
@@ -36,7 +50,9 @@ const placeOrder = (items: { productId: string; quantity: number }[], viewer: st
 /** Everything an order may touch, to show a failed one touched nothing. */
 async function snapshot(productIds: string[]) {
   return {
-    stock: (await subgraph.db.product.findMany({ where: { id: { in: productIds } }, orderBy: { id: 'asc' } })).map((p) => [p.id, p.stock, p.version]),
+    stock: (
+      await subgraph.db.product.findMany({ where: { id: { in: productIds } }, orderBy: { id: 'asc' } })
+    ).map((p) => [p.id, p.stock, p.version]),
     orders: await subgraph.db.order.count(),
     items: await subgraph.db.orderItem.count(),
     events: await subgraph.db.outboxEvent.count(),
@@ -53,7 +69,12 @@ describe('placeOrder', () => {
     ]);
     expect(result.errors).toBeUndefined();
     const order = result.data!.placeOrder;
-    expect(order).toMatchObject({ totalCents: 2 * 2500 + 3 * 800, currency: 'EUR', status: 'PLACED', buyer: { id: buyerId } });
+    expect(order).toMatchObject({
+      totalCents: 2 * 2500 + 3 * 800,
+      currency: 'EUR',
+      status: 'PLACED',
+      buyer: { id: buyerId },
+    });
     const stockAfter = Object.fromEntries(order.items.map((item) => [item.product.id, item.product.stock]));
     expect(stockAfter).toEqual({ [lamp.id]: 3, [mug.id]: 7 });
 
@@ -64,9 +85,17 @@ describe('placeOrder', () => {
     expect(events.filter((event) => event.type === 'OrderPlaced')).toHaveLength(1);
     const orderEvent = events.find((event) => event.type === 'OrderPlaced')!;
     expect(orderEvent).toMatchObject({ entity: 'Order', entityId: order.id, version: 1 });
-    expect(orderEvent.payload).toMatchObject({ buyerId, totalCents: order.totalCents, items: expect.arrayContaining([{ productId: lamp.id, quantity: 2, unitPriceCents: 2500 }]) });
+    expect(orderEvent.payload).toMatchObject({
+      buyerId,
+      totalCents: order.totalCents,
+      items: expect.arrayContaining([{ productId: lamp.id, quantity: 2, unitPriceCents: 2500 }]),
+    });
     const stockEvents = events.filter((event) => event.type === 'ProductUpdated');
-    expect(stockEvents.map((event) => [event.entityId, event.version, (event.payload as { stock: number }).stock]).sort()).toEqual(
+    expect(
+      stockEvents
+        .map((event) => [event.entityId, event.version, (event.payload as { stock: number }).stock])
+        .sort(),
+    ).toEqual(
       [
         [lamp.id, 2, 3],
         [mug.id, 2, 7],
@@ -140,10 +169,14 @@ describe('placeOrder', () => {
 
   it('needs a signed-in viewer whose account exists', async () => {
     const product = await createProduct(subgraph, buyerId, { stock: 3 });
-    expect(firstError(await placeOrder([{ productId: product.id, quantity: 1 }], null)).code).toBe('UNAUTHENTICATED');
-    expect(firstError(await placeOrder([{ productId: product.id, quantity: 1 }], '00000000-0000-4000-8000-0000000000aa')).code).toBe(
+    expect(firstError(await placeOrder([{ productId: product.id, quantity: 1 }], null)).code).toBe(
       'UNAUTHENTICATED',
     );
+    expect(
+      firstError(
+        await placeOrder([{ productId: product.id, quantity: 1 }], '00000000-0000-4000-8000-0000000000aa'),
+      ).code,
+    ).toBe('UNAUTHENTICATED');
   });
 });
 
@@ -169,9 +202,13 @@ describe('placeOrder under concurrency (real parallel HTTP requests)', () => {
 
   it('20 concurrent orders for 5 in stock: exactly 5 succeed, stock ends at 0, versions have no gaps', async () => {
     const product = await createProduct(subgraph, buyerId, { stock: 5 });
-    const buyers = await Promise.all(Array.from({ length: 4 }, (_, index) => signUpUser(subgraph, `crowd${index}`)));
+    const buyers = await Promise.all(
+      Array.from({ length: 4 }, (_, index) => signUpUser(subgraph, `crowd${index}`)),
+    );
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => placeOrder([{ productId: product.id, quantity: 1 }], buyers[index % buyers.length]!.id)),
+      Array.from({ length: 20 }, (_, index) =>
+        placeOrder([{ productId: product.id, quantity: 1 }], buyers[index % buyers.length]!.id),
+      ),
     );
     const succeeded = results.filter((result) => result.data?.placeOrder);
     const failed = results.filter((result) => result.errors);
@@ -185,10 +222,14 @@ describe('placeOrder under concurrency (real parallel HTTP requests)', () => {
     expect(stored.stock).toBe(0);
     expect(stored.version).toBe(6);
     // Every successful order left exactly one stock event; their versions are 2..6 and their stock 4..0.
-    const events = await subgraph.db.outboxEvent.findMany({ where: { entityId: product.id, type: 'ProductUpdated' } });
+    const events = await subgraph.db.outboxEvent.findMany({
+      where: { entityId: product.id, type: 'ProductUpdated' },
+    });
     expect(events.map((event) => event.version).sort()).toEqual([2, 3, 4, 5, 6]);
     expect(events.map((event) => (event.payload as { stock: number }).stock).sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(await subgraph.db.orderItem.aggregate({ where: { productId: product.id }, _sum: { quantity: true } })).toEqual({
+    expect(
+      await subgraph.db.orderItem.aggregate({ where: { productId: product.id }, _sum: { quantity: true } }),
+    ).toEqual({
       _sum: { quantity: 5 },
     });
   });
@@ -222,7 +263,11 @@ describe('reading orders', () => {
     const product = await createProduct(subgraph, buyerId, { stock: 5 });
     const placed = (await placeOrder([{ productId: product.id, quantity: 1 }])).data!.placeOrder;
     const query = `query ($id: ID!) { order(id: $id) { id totalCents buyer { id email } items { quantity product { id } } } }`;
-    const mine = await subgraph.call<{ order: { id: string; buyer: { email: string | null } } }>(query, { id: placed.id }, buyerId);
+    const mine = await subgraph.call<{ order: { id: string; buyer: { email: string | null } } }>(
+      query,
+      { id: placed.id },
+      buyerId,
+    );
     expect(mine.data!.order.id).toBe(placed.id);
     expect(mine.data!.order.buyer.email).not.toBeNull();
     const stranger = await signUpUser(subgraph, 'stranger');
@@ -232,18 +277,30 @@ describe('reading orders', () => {
     expect(firstError(await subgraph.call(query, { id: placed.id })).code).toBe('UNAUTHENTICATED');
   });
 
-  it('myOrders pages through the viewer\'s orders, newest first', async () => {
+  it("myOrders pages through the viewer's orders, newest first", async () => {
     const shopper = await signUpUser(subgraph, 'shopper');
     const product = await createProduct(subgraph, buyerId, { stock: 20 });
     const placed: string[] = [];
     for (let index = 0; index < 5; index += 1) {
-      placed.push((await placeOrder([{ productId: product.id, quantity: 1 }], shopper.id)).data!.placeOrder.id);
+      placed.push(
+        (await placeOrder([{ productId: product.id, quantity: 1 }], shopper.id)).data!.placeOrder.id,
+      );
     }
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { data?: { myOrders: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } | null } =
-        await subgraph.call(`query ($after: String) { myOrders(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after }, shopper.id);
+      const page: {
+        data?: {
+          myOrders: {
+            edges: { node: { id: string } }[];
+            pageInfo: { hasNextPage: boolean; endCursor: string };
+          };
+        } | null;
+      } = await subgraph.call(
+        `query ($after: String) { myOrders(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+        shopper.id,
+      );
       seen.push(...page.data!.myOrders.edges.map((edge) => edge.node.id));
       if (!page.data!.myOrders.pageInfo.hasNextPage) break;
       after = page.data!.myOrders.pageInfo.endCursor;

@@ -38,10 +38,32 @@ async function makeChanges() {
   const kettle = await createProduct(subgraph, alice.id, { stock: 10 });
   const lamp = await createProduct(subgraph, alice.id, { stock: 2 });
   await subgraph.call(UPDATE_PRODUCT, { id: kettle.id, input: { priceCents: 1500 } }, alice.id);
-  await subgraph.call(PLACE_ORDER, { input: { items: [{ productId: kettle.id, quantity: 2 }, { productId: lamp.id, quantity: 1 }] } }, bob.id);
+  await subgraph.call(
+    PLACE_ORDER,
+    {
+      input: {
+        items: [
+          { productId: kettle.id, quantity: 2 },
+          { productId: lamp.id, quantity: 1 },
+        ],
+      },
+    },
+    bob.id,
+  );
   await subgraph.call(PLACE_ORDER, { input: { items: [{ productId: lamp.id, quantity: 1 }] } }, alice.id);
   // Fails (no stock left): must leave no event.
-  await subgraph.call(PLACE_ORDER, { input: { items: [{ productId: kettle.id, quantity: 1 }, { productId: lamp.id, quantity: 1 }] } }, bob.id);
+  await subgraph.call(
+    PLACE_ORDER,
+    {
+      input: {
+        items: [
+          { productId: kettle.id, quantity: 1 },
+          { productId: lamp.id, quantity: 1 },
+        ],
+      },
+    },
+    bob.id,
+  );
   await subgraph.call(UPDATE_PRODUCT, { id: lamp.id, input: { stock: 5 } }, alice.id);
 }
 
@@ -55,7 +77,11 @@ describe('outbox', () => {
     await makeChanges();
     const events = await subgraph.db.outboxEvent.findMany({ orderBy: { sequence: 'asc' } });
     const versions = new Map<string, number[]>();
-    for (const event of events) versions.set(`${event.entity}:${event.entityId}`, [...(versions.get(`${event.entity}:${event.entityId}`) ?? []), event.version]);
+    for (const event of events)
+      versions.set(`${event.entity}:${event.entityId}`, [
+        ...(versions.get(`${event.entity}:${event.entityId}`) ?? []),
+        event.version,
+      ]);
 
     const entities = [
       ...(await subgraph.db.user.findMany()).map((row) => [`User:${row.id}`, row.version] as const),
@@ -68,7 +94,11 @@ describe('outbox', () => {
       expect(versions.get(key), key).toEqual(Array.from({ length: version }, (_, index) => index + 1));
     }
     // kettle: created, repriced, one order -> 3; lamp: created, two orders, restocked -> 4.
-    expect((await subgraph.db.product.findMany({ orderBy: { stock: 'asc' } })).map((product) => product.version).sort()).toEqual([3, 4]);
+    expect(
+      (await subgraph.db.product.findMany({ orderBy: { stock: 'asc' } }))
+        .map((product) => product.version)
+        .sort(),
+    ).toEqual([3, 4]);
     expect(events.map((event) => event.type)).toEqual([
       'UserCreated',
       'UserCreated',
@@ -96,7 +126,12 @@ describe('outbox', () => {
     const published = await streamEvents();
     expect(published.map((event) => event.eventId)).toEqual(stored.map((event) => event.id));
     expect(stored.every((event) => event.publishedAt !== null)).toBe(true);
-    expect(published[0]).toMatchObject({ type: 'UserCreated', entity: 'User', version: 1, payload: { handle: expect.any(String) } });
+    expect(published[0]).toMatchObject({
+      type: 'UserCreated',
+      entity: 'User',
+      version: 1,
+      payload: { handle: expect.any(String) },
+    });
     expect(JSON.stringify(published)).not.toMatch(/passwordHash|argon2|@example\.test/);
   });
 
@@ -123,7 +158,9 @@ describe('outbox', () => {
     const published = await streamEvents();
     const stored = await subgraph.db.outboxEvent.findMany({ orderBy: { sequence: 'asc' } });
     expect(published).toHaveLength(2 * stored.length); // at-least-once: the failed batch went out twice
-    expect(new Set(published.map((event) => event.eventId))).toEqual(new Set(stored.map((event) => event.id)));
+    expect(new Set(published.map((event) => event.eventId))).toEqual(
+      new Set(stored.map((event) => event.id)),
+    );
     expect(stored.every((event) => event.publishedAt !== null)).toBe(true);
   });
 
@@ -157,11 +194,16 @@ describe('outbox', () => {
     const b = await second.pending(100);
     expect(a).toHaveLength(5);
     expect(b).toHaveLength(6);
-    expect(a.map((event) => event.eventId).filter((id) => b.some((other) => other.eventId === id))).toEqual([]);
+    expect(a.map((event) => event.eventId).filter((id) => b.some((other) => other.eventId === id))).toEqual(
+      [],
+    );
     // Giving up a claim (close) leaves its events pending; confirming marks them.
     await first.close();
     await second.markPublished(b.map((event) => event.eventId));
-    const left = await subgraph.db.outboxEvent.findMany({ where: { publishedAt: null }, orderBy: { sequence: 'asc' } });
+    const left = await subgraph.db.outboxEvent.findMany({
+      where: { publishedAt: null },
+      orderBy: { sequence: 'asc' },
+    });
     expect(left.map((event) => event.id)).toEqual(a.map((event) => event.eventId));
   });
 
@@ -178,7 +220,9 @@ describe('outbox', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
         published = await streamEvents();
       }
-      expect(published).toEqual([expect.objectContaining({ type: 'UserCreated', entityId: user.id, version: 1 })]);
+      expect(published).toEqual([
+        expect.objectContaining({ type: 'UserCreated', entityId: user.id, version: 1 }),
+      ]);
       const ready = await fetch(withRelay.running.url.replace('/graphql', '/ready'));
       expect(ready.status).toBe(200);
     } finally {

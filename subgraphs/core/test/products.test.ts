@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_PRODUCT, createProduct, firstError, signUpUser, startTestSubgraph, type TestSubgraph } from './helpers.js';
+import {
+  CREATE_PRODUCT,
+  createProduct,
+  firstError,
+  signUpUser,
+  startTestSubgraph,
+  type TestSubgraph,
+} from './helpers.js';
 
 let subgraph: TestSubgraph;
 let sellerId = '';
@@ -13,14 +20,33 @@ afterAll(async () => {
 
 const UPDATE_PRODUCT = /* GraphQL */ `
   mutation UpdateProduct($id: ID!, $input: UpdateProductInput!) {
-    updateProduct(id: $id, input: $input) { id title priceCents stock updatedAt }
+    updateProduct(id: $id, input: $input) {
+      id
+      title
+      priceCents
+      stock
+      updatedAt
+    }
   }
 `;
 
 describe('createProduct', () => {
   it('creates a product with its ProductCreated event', async () => {
-    const product = await createProduct(subgraph, sellerId, { sku: 'LAMP-1', title: '  Desk lamp ', priceCents: 2599, stock: 3, currency: 'eur' });
-    expect(product).toMatchObject({ sku: 'LAMP-1', title: 'Desk lamp', description: '', priceCents: 2599, currency: 'EUR', stock: 3 });
+    const product = await createProduct(subgraph, sellerId, {
+      sku: 'LAMP-1',
+      title: '  Desk lamp ',
+      priceCents: 2599,
+      stock: 3,
+      currency: 'eur',
+    });
+    expect(product).toMatchObject({
+      sku: 'LAMP-1',
+      title: 'Desk lamp',
+      description: '',
+      priceCents: 2599,
+      currency: 'EUR',
+      stock: 3,
+    });
     const events = await subgraph.db.outboxEvent.findMany({ where: { entityId: product.id } });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'ProductCreated', entity: 'Product', version: 1 });
@@ -38,7 +64,11 @@ describe('createProduct', () => {
 
   it.each(invalid)('%s -> BAD_USER_INPUT on %s, nothing written', async (_name, field, overrides) => {
     const [products, events] = [await subgraph.db.product.count(), await subgraph.db.outboxEvent.count()];
-    const result = await subgraph.call(CREATE_PRODUCT, { input: { sku: 'NEW-1', title: 'New', priceCents: 100, ...overrides } }, sellerId);
+    const result = await subgraph.call(
+      CREATE_PRODUCT,
+      { input: { sku: 'NEW-1', title: 'New', priceCents: 100, ...overrides } },
+      sellerId,
+    );
     expect(result.data).toBeNull();
     expect(firstError(result)).toMatchObject({ code: 'BAD_USER_INPUT', field });
     expect(await subgraph.db.product.count()).toBe(products);
@@ -46,18 +76,20 @@ describe('createProduct', () => {
   });
 
   it('needs a signed-in viewer', async () => {
-    const result = await subgraph.call(CREATE_PRODUCT, { input: { sku: 'ANON-1', title: 'x', priceCents: 1 } });
+    const result = await subgraph.call(CREATE_PRODUCT, {
+      input: { sku: 'ANON-1', title: 'x', priceCents: 1 },
+    });
     expect(firstError(result).code).toBe('UNAUTHENTICATED');
   });
 
   it('the database itself refuses negative stock (CHECK constraint), whatever the code does', async () => {
     const product = await createProduct(subgraph, sellerId);
-    await expect(subgraph.db.$executeRaw`UPDATE "Product" SET "stock" = -1 WHERE "id" = ${product.id}::uuid`).rejects.toThrow(
-      /Product_stock_check|check constraint/i,
-    );
-    await expect(subgraph.db.$executeRaw`UPDATE "Product" SET "priceCents" = -1 WHERE "id" = ${product.id}::uuid`).rejects.toThrow(
-      /Product_priceCents_check|check constraint/i,
-    );
+    await expect(
+      subgraph.db.$executeRaw`UPDATE "Product" SET "stock" = -1 WHERE "id" = ${product.id}::uuid`,
+    ).rejects.toThrow(/Product_stock_check|check constraint/i);
+    await expect(
+      subgraph.db.$executeRaw`UPDATE "Product" SET "priceCents" = -1 WHERE "id" = ${product.id}::uuid`,
+    ).rejects.toThrow(/Product_priceCents_check|check constraint/i);
   });
 });
 
@@ -79,7 +111,10 @@ describe('updateProduct', () => {
     expect(second.data!.updateProduct).toMatchObject({ stock: 7, priceCents: 1299 });
     const stored = await subgraph.db.product.findUniqueOrThrow({ where: { id: product.id } });
     expect(stored.version).toBe(3);
-    const events = await subgraph.db.outboxEvent.findMany({ where: { entityId: product.id }, orderBy: { sequence: 'asc' } });
+    const events = await subgraph.db.outboxEvent.findMany({
+      where: { entityId: product.id },
+      orderBy: { sequence: 'asc' },
+    });
     expect(events.map((event) => [event.type, event.version])).toEqual([
       ['ProductCreated', 1],
       ['ProductUpdated', 2],
@@ -91,7 +126,11 @@ describe('updateProduct', () => {
   it('answers CONFLICT when expectedVersion is stale, and changes nothing', async () => {
     const product = await createProduct(subgraph, sellerId, { stock: 4 });
     await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { stock: 5 } }, sellerId);
-    const stale = await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { stock: 9, expectedVersion: 1 } }, sellerId);
+    const stale = await subgraph.call(
+      UPDATE_PRODUCT,
+      { id: product.id, input: { stock: 9, expectedVersion: 1 } },
+      sellerId,
+    );
     expect(firstError(stale)).toMatchObject({ code: 'CONFLICT', field: 'expectedVersion' });
     expect((await subgraph.db.product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(5);
     expect(await subgraph.db.outboxEvent.count({ where: { entityId: product.id } })).toBe(2);
@@ -99,19 +138,29 @@ describe('updateProduct', () => {
 
   it('validates the changes', async () => {
     const product = await createProduct(subgraph, sellerId);
-    expect(firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { stock: -1 } }, sellerId))).toMatchObject({
+    expect(
+      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { stock: -1 } }, sellerId)),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'stock',
     });
-    expect(firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { priceCents: -10 } }, sellerId))).toMatchObject({
+    expect(
+      firstError(
+        await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { priceCents: -10 } }, sellerId),
+      ),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'priceCents',
     });
-    expect(firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { title: '' } }, sellerId))).toMatchObject({
+    expect(
+      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { title: '' } }, sellerId)),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'title',
     });
-    expect(firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: {} }, sellerId))).toMatchObject({
+    expect(
+      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: {} }, sellerId)),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input',
     });
@@ -119,7 +168,9 @@ describe('updateProduct', () => {
 
   it('answers NOT_FOUND for a missing product', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000001', 'nope']) {
-      expect(firstError(await subgraph.call(UPDATE_PRODUCT, { id, input: { stock: 1 } }, sellerId)).code).toBe('NOT_FOUND');
+      expect(
+        firstError(await subgraph.call(UPDATE_PRODUCT, { id, input: { stock: 1 } }, sellerId)).code,
+      ).toBe('NOT_FOUND');
     }
   });
 });
@@ -127,7 +178,10 @@ describe('updateProduct', () => {
 describe('product queries', () => {
   it('product(id) finds one, or null with NOT_FOUND', async () => {
     const product = await createProduct(subgraph, sellerId);
-    const found = await subgraph.call<{ product: { sku: string } }>(`query ($id: ID!) { product(id: $id) { sku } }`, { id: product.id });
+    const found = await subgraph.call<{ product: { sku: string } }>(
+      `query ($id: ID!) { product(id: $id) { sku } }`,
+      { id: product.id },
+    );
     expect(found.data!.product.sku).toBe(product.sku);
     const missing = await subgraph.call(`{ product(id: "00000000-0000-4000-8000-000000000002") { sku } }`);
     expect(missing.data).toEqual({ product: null });
@@ -139,11 +193,17 @@ describe('product queries', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { data?: { products: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string } } } | null } =
-        await subgraph.call(
-          `query ($after: String) { products(first: 3, after: $after) { edges { node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`,
-          { after },
-        );
+      const page: {
+        data?: {
+          products: {
+            edges: { node: { id: string } }[];
+            pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string };
+          };
+        } | null;
+      } = await subgraph.call(
+        `query ($after: String) { products(first: 3, after: $after) { edges { node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`,
+        { after },
+      );
       expect(page.data!.products.pageInfo.hasPreviousPage).toBe(after !== null);
       seen.push(...page.data!.products.edges.map((edge) => edge.node.id));
       if (!page.data!.products.pageInfo.hasNextPage) break;

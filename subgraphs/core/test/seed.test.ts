@@ -18,7 +18,15 @@ beforeEach(async () => {
 });
 
 const seed = (seedValue: number, chunkSize = 1000) =>
-  seedCore({ db: subgraph.db, users: 120, products: 40, orders: 200, random: seededRandom(seedValue), now, chunkSize });
+  seedCore({
+    db: subgraph.db,
+    users: 120,
+    products: 40,
+    orders: 200,
+    random: seededRandom(seedValue),
+    now,
+    chunkSize,
+  });
 
 async function dump() {
   const { db } = subgraph;
@@ -27,14 +35,16 @@ async function dump() {
     products: await db.product.findMany({ orderBy: { id: 'asc' } }),
     orders: await db.order.findMany({ orderBy: { id: 'asc' } }),
     items: await db.orderItem.findMany({ orderBy: [{ orderId: 'asc' }, { productId: 'asc' }] }),
-    events: (await db.outboxEvent.findMany({ orderBy: { sequence: 'asc' } })).map(({ type, entity, entityId, version, occurredAt, payload }) => ({
-      type,
-      entity,
-      entityId,
-      version,
-      occurredAt,
-      payload,
-    })),
+    events: (await db.outboxEvent.findMany({ orderBy: { sequence: 'asc' } })).map(
+      ({ type, entity, entityId, version, occurredAt, payload }) => ({
+        type,
+        entity,
+        entityId,
+        version,
+        occurredAt,
+        payload,
+      }),
+    ),
   };
 }
 
@@ -44,7 +54,8 @@ describe('seedCore', () => {
     expect(result.userIds).toHaveLength(120);
     expect(result.productIds).toHaveLength(40);
     expect(result.orderIds).toHaveLength(200);
-    const inserts = (table: string) => statements.filter((sql) => sql.startsWith(`INSERT INTO "public"."${table}"`)).length;
+    const inserts = (table: string) =>
+      statements.filter((sql) => sql.startsWith(`INSERT INTO "public"."${table}"`)).length;
     expect(inserts('User')).toBe(3); // 120 rows in chunks of 50
     expect(inserts('Product')).toBe(1);
     expect(inserts('Order')).toBe(4);
@@ -52,11 +63,20 @@ describe('seedCore', () => {
 
     const { db } = subgraph;
     expect(await db.user.count()).toBe(120);
-    expect((await db.user.findMany({ orderBy: { handle: 'asc' }, take: 2 })).map((user) => [user.handle, user.email])).toEqual([
+    expect(
+      (await db.user.findMany({ orderBy: { handle: 'asc' }, take: 2 })).map((user) => [
+        user.handle,
+        user.email,
+      ]),
+    ).toEqual([
       ['user0001', 'user0001@example.com'],
       ['user0002', 'user0002@example.com'],
     ]);
-    const byType = await db.outboxEvent.groupBy({ by: ['type'], _count: { id: true }, orderBy: { type: 'asc' } });
+    const byType = await db.outboxEvent.groupBy({
+      by: ['type'],
+      _count: { id: true },
+      orderBy: { type: 'asc' },
+    });
     expect(byType.map((group) => [group.type, group._count.id])).toEqual([
       ['OrderPlaced', 200],
       ['ProductCreated', 40],
@@ -65,7 +85,9 @@ describe('seedCore', () => {
     // Orders add up, stock stays non-negative, and each product's event describes its stored state.
     for (const order of await db.order.findMany({ include: { items: true } })) {
       expect(order.items.length).toBeGreaterThan(0);
-      expect(order.totalCents).toBe(order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0));
+      expect(order.totalCents).toBe(
+        order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+      );
     }
     for (const product of await db.product.findMany()) {
       expect(product.stock).toBeGreaterThanOrEqual(0);

@@ -10,12 +10,16 @@ import { loadSocialConfig } from '../src/config.js';
 const config = loadSocialConfig();
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 try {
-  await redis.call('XGROUP', 'CREATE', config.EVENTS_STREAM, config.SOCIAL_PROJECTOR_GROUP, '0', 'MKSTREAM').catch((error: unknown) => {
-    if (!String(error).includes('BUSYGROUP')) throw error;
-  });
+  await redis
+    .call('XGROUP', 'CREATE', config.EVENTS_STREAM, config.SOCIAL_PROJECTOR_GROUP, '0', 'MKSTREAM')
+    .catch((error: unknown) => {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    });
   await redis.call('XGROUP', 'SETID', config.EVENTS_STREAM, config.SOCIAL_PROJECTOR_GROUP, '0');
   const length = await redis.xlen(config.EVENTS_STREAM);
-  console.log(`${config.SOCIAL_PROJECTOR_GROUP} will replay ${length} events of ${config.EVENTS_STREAM} from the start`);
+  console.log(
+    `${config.SOCIAL_PROJECTOR_GROUP} will replay ${length} events of ${config.EVENTS_STREAM} from the start`,
+  );
 } finally {
   redis.disconnect();
 }

@@ -10,7 +10,11 @@ export const encodeKeyset = (kind: CursorKind, position: KeysetPosition): string
 export function decodeKeyset(kind: CursorKind, cursor: string | null | undefined): KeysetPosition | null {
   const position = decodeCursor<unknown>(kind, cursor);
   if (position === undefined) return null;
-  if (!Array.isArray(position) || position.length !== 2 || !position.every((part) => typeof part === 'string')) {
+  if (
+    !Array.isArray(position) ||
+    position.length !== 2 ||
+    !position.every((part) => typeof part === 'string')
+  ) {
     throw badUserInput('after', 'not a valid cursor');
   }
   return { at: position[0] as string, id: position[1] as string };

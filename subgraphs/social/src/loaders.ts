@@ -27,9 +27,17 @@ export function createLoaders(store: SocialStore, viewerId: string | null) {
     new DataLoader<FollowPageKey, FollowRow[], string>(async (keys) => {
       // One query for the batch with the largest page; smaller pages are cut from it.
       const limit = Math.max(...keys.map((key) => key.limit));
-      const requests = keys.map((key, index) => ({ key: String(index), userId: key.userId, after: key.after }));
+      const requests = keys.map((key, index) => ({
+        key: String(index),
+        userId: key.userId,
+        after: key.after,
+      }));
       const rows = await store.followPages(direction, requests, limit);
-      const grouped = groupedByKeys(requests.map((request) => request.key), rows, (row) => row.key);
+      const grouped = groupedByKeys(
+        requests.map((request) => request.key),
+        rows,
+        (row) => row.key,
+      );
       return grouped.map((group, index) => group.slice(0, keys[index]!.limit));
     }, byValue);
 
@@ -58,7 +66,9 @@ export function createLoaders(store: SocialStore, viewerId: string | null) {
 
     connectionPath: new DataLoader<PathRequest, string[] | null, string>(async (keys) => {
       const rows = await store.shortestPaths(keys.filter((key) => key.source !== key.target));
-      const found = new Map(rows.map((row) => [JSON.stringify({ source: row.source, target: row.target }), row.ids]));
+      const found = new Map(
+        rows.map((row) => [JSON.stringify({ source: row.source, target: row.target }), row.ids]),
+      );
       // A user reaches themself without a follow, if they exist at all.
       const selfIds = keys.filter((key) => key.source === key.target).map((key) => key.source);
       const existing = new Set(selfIds.length > 0 ? await store.existingUsers(selfIds) : []);

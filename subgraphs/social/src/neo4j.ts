@@ -3,7 +3,9 @@ import type { SocialConfig } from './config.js';
 
 export type { Driver };
 
-export function createDriver(config: Pick<SocialConfig, 'NEO4J_URL' | 'NEO4J_USER' | 'NEO4J_PASSWORD'>): Driver {
+export function createDriver(
+  config: Pick<SocialConfig, 'NEO4J_URL' | 'NEO4J_USER' | 'NEO4J_PASSWORD'>,
+): Driver {
   const auth =
     config.NEO4J_USER !== undefined && config.NEO4J_PASSWORD !== undefined
       ? neo4j.auth.basic(config.NEO4J_USER, config.NEO4J_PASSWORD)

@@ -5,7 +5,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Graph } from './neo4j.js';
 import { Projection, type PostState } from './projection.js';
-import { PoisonEntryError, startStreamConsumer, type RunningConsumer, type StreamEntry } from './stream-consumer.js';
+import {
+  PoisonEntryError,
+  startStreamConsumer,
+  type RunningConsumer,
+  type StreamEntry,
+} from './stream-consumer.js';
 
 const isoTime = z
   .string()
@@ -39,15 +44,19 @@ function readEvent(entry: StreamEntry): DomainEvent {
     throw new PoisonEntryError(`unreadable event: ${error instanceof Error ? error.message : String(error)}`);
   }
   const checked = eventSchema.safeParse(event);
-  if (!checked.success) throw new PoisonEntryError(`invalid ${event.type ?? 'event'}: ${describe(checked.error)}`);
+  if (!checked.success)
+    throw new PoisonEntryError(`invalid ${event.type ?? 'event'}: ${describe(checked.error)}`);
   return event;
 }
 
 function postState(event: DomainEvent): PostState {
   const payload = postPayloadSchema.safeParse(event.payload);
-  if (!payload.success) throw new PoisonEntryError(`invalid ${event.type} payload: ${describe(payload.error)}`);
+  if (!payload.success)
+    throw new PoisonEntryError(`invalid ${event.type} payload: ${describe(payload.error)}`);
   if (payload.data.id !== event.entityId) {
-    throw new PoisonEntryError(`invalid ${event.type}: payload.id ${payload.data.id} differs from entityId ${event.entityId}`);
+    throw new PoisonEntryError(
+      `invalid ${event.type}: payload.id ${payload.data.id} differs from entityId ${event.entityId}`,
+    );
   }
   return { ...payload.data, version: event.version };
 }

@@ -30,7 +30,11 @@ async function followConnection(
   const rows = await context.loaders[direction].load({ userId, after: position, limit: size + 1 });
   const connection = connectionFrom(rows, size, (row) => encodeKeyset(direction, row), position !== null);
   return {
-    edges: connection.edges.map(({ cursor, node }) => ({ cursor, node: { id: node.id }, followedAt: node.at })),
+    edges: connection.edges.map(({ cursor, node }) => ({
+      cursor,
+      node: { id: node.id },
+      followedAt: node.at,
+    })),
     pageInfo: connection.pageInfo,
     userId,
     direction,
@@ -46,11 +50,13 @@ const DateTime = new GraphQLScalarType<string, string>({
     throw new TypeError(`DateTime cannot represent ${String(value)}`);
   },
   parseValue: (value) => {
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new TypeError('DateTime must be an ISO-8601 string');
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+      throw new TypeError('DateTime must be an ISO-8601 string');
     return new Date(value).toISOString();
   },
   parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING || Number.isNaN(Date.parse(ast.value))) throw new TypeError('DateTime must be an ISO-8601 string');
+    if (ast.kind !== Kind.STRING || Number.isNaN(Date.parse(ast.value)))
+      throw new TypeError('DateTime must be an ISO-8601 string');
     return new Date(ast.value).toISOString();
   },
 });
@@ -60,8 +66,10 @@ export const resolvers: Resolvers = {
 
   User: {
     __resolveReference: (reference) => ({ id: reference.id }),
-    followers: (user, { first, after }, context) => followConnection(context, 'followers', user.id, first, after),
-    following: (user, { first, after }, context) => followConnection(context, 'following', user.id, first, after),
+    followers: (user, { first, after }, context) =>
+      followConnection(context, 'followers', user.id, first, after),
+    following: (user, { first, after }, context) =>
+      followConnection(context, 'following', user.id, first, after),
     followerCount: async (user, _args, { loaders }) => (await loaders.followCounts.load(user.id)).followers,
     followingCount: async (user, _args, { loaders }) => (await loaders.followCounts.load(user.id)).following,
     viewerFollows: (user, _args, { loaders }) => loaders.viewerFollows.load(user.id),
@@ -80,7 +88,8 @@ export const resolvers: Resolvers = {
   },
 
   FollowConnection: {
-    totalCount: async (connection, _args, { loaders }) => (await loaders.followCounts.load(connection.userId))[connection.direction],
+    totalCount: async (connection, _args, { loaders }) =>
+      (await loaders.followCounts.load(connection.userId))[connection.direction],
   },
 
   Post: {
@@ -95,8 +104,16 @@ export const resolvers: Resolvers = {
       const size = pageSize(first);
       const position = decodeKeyset('feed', after);
       const rows = await context.store.feedPage(viewerId, position, size + 1);
-      const connection = connectionFrom(rows, size, (row) => encodeKeyset('feed', { at: row.createdAt, id: row.id }), position !== null);
-      return { edges: connection.edges.map(({ cursor, node }) => ({ cursor, node: { id: node.id } })), pageInfo: connection.pageInfo };
+      const connection = connectionFrom(
+        rows,
+        size,
+        (row) => encodeKeyset('feed', { at: row.createdAt, id: row.id }),
+        position !== null,
+      );
+      return {
+        edges: connection.edges.map(({ cursor, node }) => ({ cursor, node: { id: node.id } })),
+        pageInfo: connection.pageInfo,
+      };
     },
   },
 

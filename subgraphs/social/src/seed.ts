@@ -121,13 +121,23 @@ function planFollows(userIds: readonly string[], count: number, random: () => nu
     const key = `${from}:${to}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    follows.push({ from: userIds[from]!, to: userIds[to]!, at: new Date(SEED_EPOCH_MS + random() * 365 * DAY_MS).toISOString() });
+    follows.push({
+      from: userIds[from]!,
+      to: userIds[to]!,
+      at: new Date(SEED_EPOCH_MS + random() * 365 * DAY_MS).toISOString(),
+    });
   }
   return follows;
 }
 
 /** Likes lean towards posts of popular authors (many followers) and come after the post. */
-function planLikes(userIds: readonly string[], posts: readonly SeedPost[], follows: readonly Follow[], count: number, random: () => number): Like[] {
+function planLikes(
+  userIds: readonly string[],
+  posts: readonly SeedPost[],
+  follows: readonly Follow[],
+  count: number,
+  random: () => number,
+): Like[] {
   const target = Math.min(count, userIds.length * posts.length);
   const followers = new Map<string, number>();
   for (const follow of follows) followers.set(follow.to, (followers.get(follow.to) ?? 0) + 1);
@@ -162,7 +172,8 @@ export async function seedSocial(options: SeedSocialOptions): Promise<SeedSummar
   const userIds = [...new Set(options.userIds)]; // a repeated id would otherwise allow a self-follow
   const graph = new Graph(options.driver, options.database);
   const follows = userIds.length > 1 ? planFollows(userIds, options.follows, random) : [];
-  const likes = userIds.length > 0 && posts.length > 0 ? planLikes(userIds, posts, follows, options.likes, random) : [];
+  const likes =
+    userIds.length > 0 && posts.length > 0 ? planLikes(userIds, posts, follows, options.likes, random) : [];
 
   for (const ids of batches(userIds, batchSize)) {
     await graph.write('UNWIND $ids AS id MERGE (:User {id: id})', { ids });

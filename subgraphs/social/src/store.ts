@@ -85,7 +85,11 @@ export class SocialStore {
   }
 
   /** One page (at most `limit` rows) of followers or followees per request. */
-  followPages(direction: FollowDirection, requests: readonly FollowPageRequest[], limit: number): Promise<FollowRow[]> {
+  followPages(
+    direction: FollowDirection,
+    requests: readonly FollowPageRequest[],
+    limit: number,
+  ): Promise<FollowRow[]> {
     return this.graph.read<FollowRow>(
       `UNWIND $requests AS request
        CALL (request) {

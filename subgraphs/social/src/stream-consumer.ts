@@ -139,7 +139,10 @@ export function startStreamConsumer(options: StreamConsumerOptions): RunningCons
       .exec();
     const failed = results?.find(([error]) => error);
     if (failed) throw failed[0];
-    consumerLog.error({ entryId: entry.id, reason, deliveries: deliveryCount }, 'entry moved to the dead-letter stream');
+    consumerLog.error(
+      { entryId: entry.id, reason, deliveries: deliveryCount },
+      'entry moved to the dead-letter stream',
+    );
   };
 
   /** Handles entries in order; returns how many were dealt with, stopping early when the store is down. */
@@ -158,7 +161,8 @@ export function startStreamConsumer(options: StreamConsumerOptions): RunningCons
         }
         const count = await deliveries(entry.id);
         const reason = errorMessage(error);
-        if (error instanceof PoisonEntryError || count >= maxDeliveries) await deadLetter(entry, reason, count);
+        if (error instanceof PoisonEntryError || count >= maxDeliveries)
+          await deadLetter(entry, reason, count);
         else consumerLog.warn({ entryId: entry.id, deliveries: count, reason }, 'entry failed; will retry');
         handled += 1;
       }
@@ -168,15 +172,36 @@ export function startStreamConsumer(options: StreamConsumerOptions): RunningCons
 
   /** This consumer's own entries whose last delivery failed (or were never finished) long enough ago. */
   const claimOwnDue = async (): Promise<StreamEntry[]> => {
-    const raw = await redis.call('XPENDING', stream, group, 'IDLE', retryAfterMs, '-', '+', batchSize, consumer);
-    const ids = Array.isArray(raw) ? raw.flatMap((item) => (Array.isArray(item) && typeof item[0] === 'string' ? [item[0]] : [])) : [];
+    const raw = await redis.call(
+      'XPENDING',
+      stream,
+      group,
+      'IDLE',
+      retryAfterMs,
+      '-',
+      '+',
+      batchSize,
+      consumer,
+    );
+    const ids = Array.isArray(raw)
+      ? raw.flatMap((item) => (Array.isArray(item) && typeof item[0] === 'string' ? [item[0]] : []))
+      : [];
     if (ids.length === 0) return [];
     return parseEntries(await redis.call('XCLAIM', stream, group, consumer, retryAfterMs, ...ids));
   };
 
   /** Entries another consumer took and did not acknowledge for claimAfterMs (it crashed or hangs). */
   const claimAbandoned = async (): Promise<StreamEntry[]> => {
-    const raw = await redis.call('XAUTOCLAIM', stream, group, consumer, claimAfterMs, autoclaimCursor, 'COUNT', batchSize);
+    const raw = await redis.call(
+      'XAUTOCLAIM',
+      stream,
+      group,
+      consumer,
+      claimAfterMs,
+      autoclaimCursor,
+      'COUNT',
+      batchSize,
+    );
     if (!Array.isArray(raw)) return [];
     autoclaimCursor = typeof raw[0] === 'string' ? raw[0] : '0-0';
     return parseEntries(raw[1]);
@@ -225,7 +250,8 @@ export function startStreamConsumer(options: StreamConsumerOptions): RunningCons
         break;
       } catch (error) {
         failures += 1;
-        if (failures === 1 || failures % 50 === 0) consumerLog.warn({ err: error }, 'cannot create the consumer group; retrying');
+        if (failures === 1 || failures % 50 === 0)
+          consumerLog.warn({ err: error }, 'cannot create the consumer group; retrying');
         await sleep(Math.min(5000, 100 * 2 ** failures));
       }
     }
@@ -250,7 +276,8 @@ export function startStreamConsumer(options: StreamConsumerOptions): RunningCons
           continue;
         }
         failures += 1;
-        if (failures === 1 || failures % 50 === 0) consumerLog.warn({ err: error, failures }, 'consumer pass failed; backing off');
+        if (failures === 1 || failures % 50 === 0)
+          consumerLog.warn({ err: error, failures }, 'consumer pass failed; backing off');
         await sleep(Math.min(5000, 50 * 2 ** failures));
       }
     }
@@ -263,7 +290,10 @@ export function startStreamConsumer(options: StreamConsumerOptions): RunningCons
     },
     drain: (timeoutMs = 30_000) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`consumer ${consumer} not drained after ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`consumer ${consumer} not drained after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         idleWaiters.push(() => {
           clearTimeout(timer);
           resolve();

@@ -1,4 +1,10 @@
-import { createLogger, loadTypeDefs, startSubgraph, type Logger, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import {
+  createLogger,
+  loadTypeDefs,
+  startSubgraph,
+  type Logger,
+  type RunningSubgraph,
+} from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import type { SocialConfig } from './config.js';
 import type { SocialContext } from './context.js';
@@ -20,7 +26,10 @@ export interface RunningSocial extends RunningSubgraph {
 }
 
 /** The social subgraph (and, when enabled, its projector), shared by src/index.ts and the tests. */
-export async function createSubgraph(config: SocialConfig, dependencies: SocialDependencies = {}): Promise<RunningSocial> {
+export async function createSubgraph(
+  config: SocialConfig,
+  dependencies: SocialDependencies = {},
+): Promise<RunningSocial> {
   const log = dependencies.log ?? createLogger('social', config.LOG_LEVEL);
   const driver = dependencies.driver ?? createDriver(config);
   const graph = new Graph(driver, config.NEO4J_DATABASE);

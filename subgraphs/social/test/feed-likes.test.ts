@@ -27,7 +27,12 @@ const FEED = `query($first: Int, $after: String) { feed(first: $first, after: $a
   edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
 interface FeedPage {
   edges: { cursor: string; node: { id: string } }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
 }
 
 describe('feed', () => {
@@ -36,22 +41,39 @@ describe('feed', () => {
 
   beforeAll(async () => {
     await createUsers(driver, [reader, alice, bruno, stranger]);
-    await addFollows(driver, [[reader, alice], [reader, bruno]]);
+    await addFollows(driver, [
+      [reader, alice],
+      [reader, bruno],
+    ]);
     const posts = [];
     for (let index = 0; index < 24; index += 1) {
       // Pairs of posts share a time, so the id must break ties for the order to be total.
       const createdAt = new Date(Date.UTC(2025, 2, 1, 12, Math.floor(index / 2))).toISOString();
-      const post = { id: id(`post${String(index).padStart(2, '0')}`), authorId: index % 3 === 0 ? bruno : alice, createdAt };
+      const post = {
+        id: id(`post${String(index).padStart(2, '0')}`),
+        authorId: index % 3 === 0 ? bruno : alice,
+        createdAt,
+      };
       posts.push(post);
     }
     await createPosts(driver, posts);
-    await createPosts(driver, [{ id: id('by-stranger'), authorId: stranger, createdAt: '2025-03-02T00:00:00.000Z' }]);
-    await createPosts(driver, [{ id: id('draft'), authorId: alice, createdAt: '2025-03-02T00:00:00.000Z' }], 'DRAFT');
-    await createPosts(driver, [{ id: id('deleted'), authorId: alice, createdAt: '2025-03-02T00:00:00.000Z' }]);
+    await createPosts(driver, [
+      { id: id('by-stranger'), authorId: stranger, createdAt: '2025-03-02T00:00:00.000Z' },
+    ]);
+    await createPosts(
+      driver,
+      [{ id: id('draft'), authorId: alice, createdAt: '2025-03-02T00:00:00.000Z' }],
+      'DRAFT',
+    );
+    await createPosts(driver, [
+      { id: id('deleted'), authorId: alice, createdAt: '2025-03-02T00:00:00.000Z' },
+    ]);
     await new Projection(new Graph(driver)).deletePost(id('deleted'), 2);
     expected.push(
       ...[...posts]
-        .sort((left, right) => right.createdAt.localeCompare(left.createdAt) || right.id.localeCompare(left.id))
+        .sort(
+          (left, right) => right.createdAt.localeCompare(left.createdAt) || right.id.localeCompare(left.id),
+        )
         .map((post) => post.id),
     );
   });
@@ -76,7 +98,10 @@ describe('feed', () => {
 
   it('is empty for someone who follows nobody, and needs a viewer', async () => {
     const empty = await callAsGateway<{ feed: FeedPage }>(social.url, FEED, {}, stranger);
-    expect(empty.data!.feed).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    expect(empty.data!.feed).toEqual({
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    });
     const anonymous = await callAsGateway(social.url, FEED, {});
     expect(anonymous.data).toBeNull();
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -95,27 +120,43 @@ describe('likes', () => {
   beforeAll(async () => {
     await createUsers(driver, [other, author]); // liker is unknown to the graph until the first like
     await createPosts(driver, [{ id: post, authorId: author, createdAt: '2025-04-01T00:00:00.000Z' }]);
-    await createPosts(driver, [{ id: draft, authorId: author, createdAt: '2025-04-01T00:00:00.000Z' }], 'DRAFT');
+    await createPosts(
+      driver,
+      [{ id: draft, authorId: author, createdAt: '2025-04-01T00:00:00.000Z' }],
+      'DRAFT',
+    );
   });
 
   const LIKE = `mutation($postId: ID!) { likePost(postId: $postId) { viewerHasLiked post { id likeCount viewerHasLiked } } }`;
   const UNLIKE = `mutation($postId: ID!) { unlikePost(postId: $postId) { viewerHasLiked post { id likeCount viewerHasLiked } } }`;
   interface LikeData {
-    likePost?: { viewerHasLiked: boolean; post: { id: string; likeCount: number; viewerHasLiked: boolean } } | null;
-    unlikePost?: { viewerHasLiked: boolean; post: { id: string; likeCount: number; viewerHasLiked: boolean } } | null;
+    likePost?: {
+      viewerHasLiked: boolean;
+      post: { id: string; likeCount: number; viewerHasLiked: boolean };
+    } | null;
+    unlikePost?: {
+      viewerHasLiked: boolean;
+      post: { id: string; likeCount: number; viewerHasLiked: boolean };
+    } | null;
   }
 
   it('counts a like once however often it is given, and takes it back idempotently', async () => {
     const first = await callAsGateway<LikeData>(social.url, LIKE, { postId: post }, liker);
     expect(first.errors).toBeUndefined();
-    expect(first.data!.likePost).toEqual({ viewerHasLiked: true, post: { id: post, likeCount: 1, viewerHasLiked: true } });
+    expect(first.data!.likePost).toEqual({
+      viewerHasLiked: true,
+      post: { id: post, likeCount: 1, viewerHasLiked: true },
+    });
     const again = await callAsGateway<LikeData>(social.url, LIKE, { postId: post }, liker);
     expect(again.data!.likePost!.post.likeCount).toBe(1);
     const second = await callAsGateway<LikeData>(social.url, LIKE, { postId: post }, other);
     expect(second.data!.likePost!.post).toEqual({ id: post, likeCount: 2, viewerHasLiked: true });
 
     const unlike = await callAsGateway<LikeData>(social.url, UNLIKE, { postId: post }, liker);
-    expect(unlike.data!.unlikePost).toEqual({ viewerHasLiked: false, post: { id: post, likeCount: 1, viewerHasLiked: false } });
+    expect(unlike.data!.unlikePost).toEqual({
+      viewerHasLiked: false,
+      post: { id: post, likeCount: 1, viewerHasLiked: false },
+    });
     const unlikeAgain = await callAsGateway<LikeData>(social.url, UNLIKE, { postId: post }, liker);
     expect(unlikeAgain.errors).toBeUndefined();
     expect(unlikeAgain.data!.unlikePost!.post.likeCount).toBe(1);
@@ -146,8 +187,16 @@ describe('likes', () => {
     const anonymous = await callAsGateway<{ _entities: { likeCount: number; viewerHasLiked: boolean }[] }>(
       social.url,
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Post { likeCount viewerHasLiked } } }`,
-      { reps: [{ __typename: 'Post', id: post }, { __typename: 'Post', id: id('unknown') }] },
+      {
+        reps: [
+          { __typename: 'Post', id: post },
+          { __typename: 'Post', id: id('unknown') },
+        ],
+      },
     );
-    expect(anonymous.data!._entities).toEqual([{ likeCount: 1, viewerHasLiked: false }, { likeCount: 0, viewerHasLiked: false }]);
+    expect(anonymous.data!._entities).toEqual([
+      { likeCount: 1, viewerHasLiked: false },
+      { likeCount: 0, viewerHasLiked: false },
+    ]);
   });
 });

@@ -26,10 +26,19 @@ const UNFOLLOW = `mutation($userId: ID!) { unfollow(userId: $userId) { user { id
 const COUNTS = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id followerCount followingCount viewerFollows } } }`;
 
 interface FollowData {
-  follow: { user: { id: string; followerCount: number }; viewer: { id: string; followingCount: number }; viewerFollows: boolean; followedAt: string } | null;
+  follow: {
+    user: { id: string; followerCount: number };
+    viewer: { id: string; followingCount: number };
+    viewerFollows: boolean;
+    followedAt: string;
+  } | null;
 }
 interface UnfollowData {
-  unfollow: { user: { id: string; followerCount: number }; viewerFollows: boolean; followedAt: string | null } | null;
+  unfollow: {
+    user: { id: string; followerCount: number };
+    viewerFollows: boolean;
+    followedAt: string | null;
+  } | null;
 }
 interface UserCounts {
   id: string;
@@ -39,7 +48,12 @@ interface UserCounts {
 }
 
 const counts = async (ids: string[], viewerId: string | null) => {
-  const result = await callAsGateway<{ _entities: UserCounts[] }>(social.url, COUNTS, { reps: ids.map((userId) => ({ __typename: 'User', id: userId })) }, viewerId);
+  const result = await callAsGateway<{ _entities: UserCounts[] }>(
+    social.url,
+    COUNTS,
+    { reps: ids.map((userId) => ({ __typename: 'User', id: userId })) },
+    viewerId,
+  );
   expect(result.errors).toBeUndefined();
   return result.data!._entities;
 };
@@ -50,7 +64,11 @@ describe('follow and unfollow', () => {
   it('follows once however often it is asked, keeping the first time', async () => {
     const first = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('bob') }, id('ann'));
     expect(first.errors).toBeUndefined();
-    expect(first.data!.follow).toMatchObject({ user: { id: id('bob'), followerCount: 1 }, viewer: { id: id('ann'), followingCount: 1 }, viewerFollows: true });
+    expect(first.data!.follow).toMatchObject({
+      user: { id: id('bob'), followerCount: 1 },
+      viewer: { id: id('ann'), followingCount: 1 },
+      viewerFollows: true,
+    });
     const again = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('bob') }, id('ann'));
     expect(again.data!.follow).toMatchObject({ user: { followerCount: 1 }, viewer: { followingCount: 1 } });
     expect(again.data!.follow!.followedAt).toBe(first.data!.follow!.followedAt);
@@ -66,10 +84,17 @@ describe('follow and unfollow', () => {
   it('unfollows idempotently', async () => {
     const first = await callAsGateway<UnfollowData>(social.url, UNFOLLOW, { userId: id('bob') }, id('cat'));
     expect(first.errors).toBeUndefined();
-    expect(first.data!.unfollow).toEqual({ user: { id: id('bob'), followerCount: 1 }, viewerFollows: false, followedAt: null });
+    expect(first.data!.unfollow).toEqual({
+      user: { id: id('bob'), followerCount: 1 },
+      viewerFollows: false,
+      followedAt: null,
+    });
     const again = await callAsGateway<UnfollowData>(social.url, UNFOLLOW, { userId: id('bob') }, id('cat'));
     expect(again.data!.unfollow!.user.followerCount).toBe(1);
-    expect((await counts([id('bob')], id('cat')))[0]).toMatchObject({ followerCount: 1, viewerFollows: false });
+    expect((await counts([id('bob')], id('cat')))[0]).toMatchObject({
+      followerCount: 1,
+      viewerFollows: false,
+    });
   });
 
   it('refuses to follow yourself, naming the field', async () => {
@@ -83,9 +108,16 @@ describe('follow and unfollow', () => {
     const result = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('nobody') }, id('ann'));
     expect(result.data?.follow).toBeNull();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
-    const unfollow = await callAsGateway<UnfollowData>(social.url, UNFOLLOW, { userId: id('nobody') }, id('ann'));
+    const unfollow = await callAsGateway<UnfollowData>(
+      social.url,
+      UNFOLLOW,
+      { userId: id('nobody') },
+      id('ann'),
+    );
     expect(unfollow.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const ghosts = await driver.executeQuery('MATCH (u:User {id: $id}) RETURN count(u) AS n', { id: id('nobody') });
+    const ghosts = await driver.executeQuery('MATCH (u:User {id: $id}) RETURN count(u) AS n', {
+      id: id('nobody'),
+    });
     expect(ghosts.records[0]!.get('n')).toBe(0);
   });
 
@@ -108,7 +140,10 @@ describe('followers and following', () => {
 
   beforeAll(async () => {
     await createUsers(driver, [star, ...fans]);
-    await addFollows(driver, fans.map((fan) => [fan, star] as [string, string]));
+    await addFollows(
+      driver,
+      fans.map((fan) => [fan, star] as [string, string]),
+    );
   });
 
   const FOLLOWERS = `query($reps: [_Any!]!, $first: Int, $after: String) { _entities(representations: $reps) { ... on User {
@@ -123,7 +158,11 @@ describe('followers and following', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page += 1) {
-      const result = await callAsGateway<{ _entities: { followers: Page }[] }>(social.url, FOLLOWERS, { reps: [{ __typename: 'User', id: star }], first: 3, after });
+      const result = await callAsGateway<{ _entities: { followers: Page }[] }>(social.url, FOLLOWERS, {
+        reps: [{ __typename: 'User', id: star }],
+        first: 3,
+        after,
+      });
       expect(result.errors).toBeUndefined();
       const followers: Page = result.data!._entities[0]!.followers;
       expect(followers.totalCount).toBe(7);
@@ -137,9 +176,16 @@ describe('followers and following', () => {
 
   it('rejects a cursor of another list and a bad page size', async () => {
     const reps = [{ __typename: 'User', id: star }];
-    const first = await callAsGateway<{ _entities: { followers: Page }[] }>(social.url, FOLLOWERS, { reps, first: 1 });
+    const first = await callAsGateway<{ _entities: { followers: Page }[] }>(social.url, FOLLOWERS, {
+      reps,
+      first: 1,
+    });
     const cursor = first.data!._entities[0]!.followers.pageInfo.endCursor;
-    const following = await callAsGateway(social.url, `query($reps: [_Any!]!, $after: String) { _entities(representations: $reps) { ... on User { following(after: $after) { totalCount } } } }`, { reps, after: cursor });
+    const following = await callAsGateway(
+      social.url,
+      `query($reps: [_Any!]!, $after: String) { _entities(representations: $reps) { ... on User { following(after: $after) { totalCount } } } }`,
+      { reps, after: cursor },
+    );
     expect(following.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     const tooMany = await callAsGateway(social.url, FOLLOWERS, { reps, first: 1000 });
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
@@ -147,43 +193,77 @@ describe('followers and following', () => {
 });
 
 describe('recommendedFollows', () => {
-  const [me, a, b, c, w, x, y, z, lonely] = ['me', 'a', 'b', 'c', 'w', 'x', 'y', 'z', 'lonely'].map((name) => id(`rec-${name}`)) as [string, string, string, string, string, string, string, string, string];
+  const [me, a, b, c, w, x, y, z, lonely] = ['me', 'a', 'b', 'c', 'w', 'x', 'y', 'z', 'lonely'].map((name) =>
+    id(`rec-${name}`),
+  ) as [string, string, string, string, string, string, string, string, string];
 
   beforeAll(async () => {
     await createUsers(driver, [me, a, b, c, w, x, y, z, lonely]);
     await addFollows(driver, [
-      [me, a], [me, b], [me, c],
+      [me, a],
+      [me, b],
+      [me, c],
       // a follows me back and b, whom I already follow: neither may be recommended
-      [a, x], [a, y], [a, w], [a, me], [a, b],
-      [b, x], [b, y],
-      [c, x], [c, w], [c, z],
+      [a, x],
+      [a, y],
+      [a, w],
+      [a, me],
+      [a, b],
+      [b, x],
+      [b, y],
+      [c, x],
+      [c, w],
+      [c, z],
       // lonely follows x but I do not follow lonely: no influence
-      [lonely, x], [lonely, z],
+      [lonely, x],
+      [lonely, z],
     ]);
   });
 
   const RECOMMENDED = `query($reps: [_Any!]!, $limit: Int) { _entities(representations: $reps) { ... on User { recommendedFollows(limit: $limit) { mutualFollows user { id } } } } }`;
   const recommended = async (limit?: number) => {
-    const result = await callAsGateway<{ _entities: { recommendedFollows: { mutualFollows: number; user: { id: string } }[] }[] }>(social.url, RECOMMENDED, {
-      reps: [{ __typename: 'User', id: me }],
-      ...(limit === undefined ? {} : { limit }),
-    }, me);
+    const result = await callAsGateway<{
+      _entities: { recommendedFollows: { mutualFollows: number; user: { id: string } }[] }[];
+    }>(
+      social.url,
+      RECOMMENDED,
+      {
+        reps: [{ __typename: 'User', id: me }],
+        ...(limit === undefined ? {} : { limit }),
+      },
+      me,
+    );
     expect(result.errors).toBeUndefined();
     return result.data!._entities[0]!.recommendedFollows.map((entry) => [entry.user.id, entry.mutualFollows]);
   };
 
   it('ranks friends of friends by mutual follows, then id', async () => {
-    expect(await recommended()).toEqual([[x, 3], [w, 2], [y, 2], [z, 1]]);
-    expect(await recommended(2)).toEqual([[x, 3], [w, 2]]);
+    expect(await recommended()).toEqual([
+      [x, 3],
+      [w, 2],
+      [y, 2],
+      [z, 1],
+    ]);
+    expect(await recommended(2)).toEqual([
+      [x, 3],
+      [w, 2],
+    ]);
   });
 
   it('drops someone once followed', async () => {
     await addFollows(driver, [[me, x]]);
-    expect(await recommended()).toEqual([[w, 2], [y, 2], [z, 1]]);
+    expect(await recommended()).toEqual([
+      [w, 2],
+      [y, 2],
+      [z, 1],
+    ]);
   });
 
   it('rejects a limit out of range', async () => {
-    const result = await callAsGateway(social.url, RECOMMENDED, { reps: [{ __typename: 'User', id: me }], limit: 0 });
+    const result = await callAsGateway(social.url, RECOMMENDED, {
+      reps: [{ __typename: 'User', id: me }],
+      limit: 0,
+    });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'limit' });
   });
 });
@@ -196,12 +276,22 @@ describe('connectionPath', () => {
     await createUsers(driver, [...chain, start, detourA, detourB]);
     const links = chain.slice(1).map((to, index) => [chain[index]!, to] as [string, string]);
     // A longer way round from start to chain3 and a short one through chain2.
-    await addFollows(driver, [...links, [start, detourA], [detourA, detourB], [detourB, chain[3]!], [start, chain[2]!]]);
+    await addFollows(driver, [
+      ...links,
+      [start, detourA],
+      [detourA, detourB],
+      [detourB, chain[3]!],
+      [start, chain[2]!],
+    ]);
   });
 
   const PATH = `query($reps: [_Any!]!, $to: ID!) { _entities(representations: $reps) { ... on User { connectionPath(to: $to) { id } } } }`;
   const path = async (from: string, to: string) => {
-    const result = await callAsGateway<{ _entities: { connectionPath: { id: string }[] | null }[] }>(social.url, PATH, { reps: [{ __typename: 'User', id: from }], to });
+    const result = await callAsGateway<{ _entities: { connectionPath: { id: string }[] | null }[] }>(
+      social.url,
+      PATH,
+      { reps: [{ __typename: 'User', id: from }], to },
+    );
     expect(result.errors).toBeUndefined();
     return result.data!._entities[0]!.connectionPath?.map((user) => user.id) ?? null;
   };

@@ -9,7 +9,11 @@ export async function createUsers(driver: Driver, ids: string[]): Promise<void> 
 
 /** Follows written straight to the graph, `at` one minute apart in the given order. */
 export async function addFollows(driver: Driver, pairs: [string, string][]): Promise<void> {
-  const rows = pairs.map(([from, to], index) => ({ from, to, at: new Date(Date.UTC(2025, 0, 1, 0, index)).toISOString() }));
+  const rows = pairs.map(([from, to], index) => ({
+    from,
+    to,
+    at: new Date(Date.UTC(2025, 0, 1, 0, index)).toISOString(),
+  }));
   await new Graph(driver).write(
     `UNWIND $rows AS row
      MATCH (from:User {id: row.from}), (to:User {id: row.to})
@@ -19,7 +23,11 @@ export async function addFollows(driver: Driver, pairs: [string, string][]): Pro
 }
 
 /** Posts as they arrive from content's events. */
-export async function createPosts(driver: Driver, posts: Omit<PostState, 'version' | 'status'>[], status = 'PUBLISHED'): Promise<void> {
+export async function createPosts(
+  driver: Driver,
+  posts: Omit<PostState, 'version' | 'status'>[],
+  status = 'PUBLISHED',
+): Promise<void> {
   const projection = new Projection(new Graph(driver));
   for (const post of posts) await projection.upsertPost({ ...post, status, version: 1 });
 }

@@ -27,7 +27,9 @@ export const connectDriver = (): Driver => createDriver(testConfig());
 export const connectRedis = (): Redis => new Redis(testConfig().REDIS_URL, { maxRetriesPerRequest: null });
 
 export async function deleteTestNodes(driver: Driver, prefix: string): Promise<void> {
-  await new Graph(driver).write('MATCH (node) WHERE node.id STARTS WITH $prefix DETACH DELETE node', { prefix });
+  await new Graph(driver).write('MATCH (node) WHERE node.id STARTS WITH $prefix DETACH DELETE node', {
+    prefix,
+  });
 }
 
 export interface QueryCounter {
@@ -82,7 +84,10 @@ export function countingDriver(driver: Driver): { driver: Driver; counter: Query
   return { driver: wrapped, counter };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -91,4 +96,3 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-

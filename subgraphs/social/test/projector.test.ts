@@ -42,9 +42,22 @@ afterAll(async () => {
 });
 
 let eventCounter = 0;
-function postEvent(type: 'PostCreated' | 'PostUpdated' | 'PostDeleted', postId: string, version: number, payload: Record<string, unknown> | null): DomainEvent {
+function postEvent(
+  type: 'PostCreated' | 'PostUpdated' | 'PostDeleted',
+  postId: string,
+  version: number,
+  payload: Record<string, unknown> | null,
+): DomainEvent {
   eventCounter += 1;
-  return { eventId: `${prefix}event${eventCounter}`, type, entity: 'Post', entityId: postId, version, occurredAt: new Date().toISOString(), payload };
+  return {
+    eventId: `${prefix}event${eventCounter}`,
+    type,
+    entity: 'Post',
+    entityId: postId,
+    version,
+    occurredAt: new Date().toISOString(),
+    payload,
+  };
 }
 
 const postPayload = (postId: string, authorId: string, status = 'PUBLISHED') => ({
@@ -55,7 +68,10 @@ const postPayload = (postId: string, authorId: string, status = 'PUBLISHED') => 
   title: 'ignored by social',
 });
 
-const entryOf = (event: DomainEvent, entryId = '0-1'): StreamEntry => ({ id: entryId, fields: eventFields(event) });
+const entryOf = (event: DomainEvent, entryId = '0-1'): StreamEntry => ({
+  id: entryId,
+  fields: eventFields(event),
+});
 
 const publish = (event: DomainEvent) => redis.xadd(stream, '*', ...eventFields(event));
 
@@ -79,10 +95,23 @@ async function postNode(postId: string): Promise<PostNode | undefined> {
   return rows[0];
 }
 
-function projector(consumer: string, overrides: { claimAfterMs?: number; maxDeliveries?: number } = {}): RunningConsumer {
+function projector(
+  consumer: string,
+  overrides: { claimAfterMs?: number; maxDeliveries?: number } = {},
+): RunningConsumer {
   const connection = connectRedis();
   connections.push(connection);
-  const started = startProjector({ graph, redis: connection, log: silent, stream, group, consumer, blockMs: 100, retryAfterMs: 50, ...overrides });
+  const started = startProjector({
+    graph,
+    redis: connection,
+    log: silent,
+    stream,
+    group,
+    consumer,
+    blockMs: 100,
+    retryAfterMs: 50,
+    ...overrides,
+  });
   running.push(started);
   return started;
 }
@@ -99,9 +128,19 @@ describe('projecting post events', () => {
     const postId = id('twice');
     const created = postEvent('PostCreated', postId, 1, postPayload(postId, id('author')));
     expect(await projectEntry(projection(), entryOf(created))).toBe('applied');
-    await graph.write('MATCH (post:Post {id: $postId}) MERGE (:User {id: $liker})-[:LIKED]->(post)', { postId, liker: id('liker') });
+    await graph.write('MATCH (post:Post {id: $postId}) MERGE (:User {id: $liker})-[:LIKED]->(post)', {
+      postId,
+      liker: id('liker'),
+    });
     expect(await projectEntry(projection(), entryOf(created))).toBe('stale');
-    expect(await postNode(postId)).toEqual({ version: 1, status: 'PUBLISHED', authorId: id('author'), deleted: false, authors: [id('author')], likes: 1 });
+    expect(await postNode(postId)).toEqual({
+      version: 1,
+      status: 'PUBLISHED',
+      authorId: id('author'),
+      deleted: false,
+      authors: [id('author')],
+      likes: 1,
+    });
   });
 
   it('ignores an event older than the stored version, whatever the order of arrival', async () => {
@@ -120,19 +159,46 @@ describe('projecting post events', () => {
 
   it('moves authorship when a newer version names another author, and ignores events of other entities', async () => {
     const postId = id('moved');
-    await projectEntry(projection(), entryOf(postEvent('PostCreated', postId, 1, postPayload(postId, id('first-author')))));
-    await projectEntry(projection(), entryOf(postEvent('PostUpdated', postId, 2, postPayload(postId, id('second-author')))));
-    expect(await postNode(postId)).toMatchObject({ authorId: id('second-author'), authors: [id('second-author')] });
-    const order: DomainEvent = { eventId: 'e', type: 'OrderPlaced', entity: 'Order', entityId: id('order'), version: 1, occurredAt: '', payload: {} };
+    await projectEntry(
+      projection(),
+      entryOf(postEvent('PostCreated', postId, 1, postPayload(postId, id('first-author')))),
+    );
+    await projectEntry(
+      projection(),
+      entryOf(postEvent('PostUpdated', postId, 2, postPayload(postId, id('second-author')))),
+    );
+    expect(await postNode(postId)).toMatchObject({
+      authorId: id('second-author'),
+      authors: [id('second-author')],
+    });
+    const order: DomainEvent = {
+      eventId: 'e',
+      type: 'OrderPlaced',
+      entity: 'Order',
+      entityId: id('order'),
+      version: 1,
+      occurredAt: '',
+      payload: {},
+    };
     expect(await projectEntry(projection(), entryOf(order))).toBe('ignored');
   });
 
   it('creates users from UserCreated', async () => {
     const userId = id('created-user');
-    const event: DomainEvent = { eventId: 'u', type: 'UserCreated', entity: 'User', entityId: userId, version: 1, occurredAt: '', payload: { id: userId, handle: 'h' } };
+    const event: DomainEvent = {
+      eventId: 'u',
+      type: 'UserCreated',
+      entity: 'User',
+      entityId: userId,
+      version: 1,
+      occurredAt: '',
+      payload: { id: userId, handle: 'h' },
+    };
     await projectEntry(projection(), entryOf(event));
     await projectEntry(projection(), entryOf(event));
-    const rows = await graph.read<{ n: number }>('MATCH (user:User {id: $userId}) RETURN count(user) AS n', { userId });
+    const rows = await graph.read<{ n: number }>('MATCH (user:User {id: $userId}) RETURN count(user) AS n', {
+      userId,
+    });
     expect(rows[0]!.n).toBe(1);
   });
 });
@@ -150,10 +216,14 @@ describe('the social-projector consumer group', () => {
 
   it('takes over the entries of a consumer killed before acknowledging and applies them', async () => {
     const postId = id('orphan');
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/hanging-consumer.ts', import.meta.url))], {
-      env: { ...process.env, TEST_STREAM: stream, TEST_GROUP: group, TEST_CONSUMER: 'doomed' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/hanging-consumer.ts', import.meta.url))],
+      {
+        env: { ...process.env, TEST_STREAM: stream, TEST_GROUP: group, TEST_CONSUMER: 'doomed' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(async () => output.includes('listening'), 20_000);
@@ -175,7 +245,11 @@ describe('the social-projector consumer group', () => {
     const dead = deadLetterStreamOf(stream);
     const before = await redis.xlen(dead);
     const badId = await redis.xadd(stream, '*', 'type', 'PostCreated', 'event', '{not json');
-    const missingAuthor = postEvent('PostCreated', id('no-author'), 1, { id: id('no-author'), createdAt: '2025-06-01T10:00:00Z', status: 'PUBLISHED' });
+    const missingAuthor = postEvent('PostCreated', id('no-author'), 1, {
+      id: id('no-author'),
+      createdAt: '2025-06-01T10:00:00Z',
+      status: 'PUBLISHED',
+    });
     const missingAuthorId = await publish(missingAuthor);
     const goodId = id('after-poison');
     await publish(postEvent('PostCreated', goodId, 1, postPayload(goodId, id('author'))));
@@ -192,7 +266,12 @@ describe('the social-projector consumer group', () => {
       return record;
     });
     expect(letters).toHaveLength(2);
-    expect(letters[0]).toMatchObject({ sourceEntryId: badId, sourceStream: stream, group, event: '{not json' });
+    expect(letters[0]).toMatchObject({
+      sourceEntryId: badId,
+      sourceStream: stream,
+      group,
+      event: '{not json',
+    });
     expect(letters[0]!.reason).toMatch(/unreadable event/);
     expect(letters[1]).toMatchObject({ sourceEntryId: missingAuthorId, type: 'PostCreated' });
     expect(letters[1]!.reason).toMatch(/authorId/);

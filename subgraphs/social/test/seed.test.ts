@@ -42,16 +42,31 @@ describe('seedSocial', () => {
   it('writes the asked numbers of distinct follows and likes, deterministically', async () => {
     const summaries = [];
     for (const prefix of prefixes) {
-      summaries.push(await seedSocial({ driver, ...input(prefix), follows: 2000, likes: 1500, random: seededRandom(42), batchSize: 700 }));
+      summaries.push(
+        await seedSocial({
+          driver,
+          ...input(prefix),
+          follows: 2000,
+          likes: 1500,
+          random: seededRandom(42),
+          batchSize: 700,
+        }),
+      );
     }
     expect(summaries[0]).toEqual({ users: 200, posts: 300, follows: 2000, likes: 1500 });
     const [followsA, followsB] = [await edges(prefixes[0]!, 'FOLLOWS'), await edges(prefixes[1]!, 'FOLLOWS')];
     expect(followsA).toHaveLength(2000); // MERGE would have collapsed duplicates
     expect(followsA).toEqual(followsB);
     expect(await edges(prefixes[0]!, 'LIKED')).toEqual(await edges(prefixes[1]!, 'LIKED'));
-    const selfFollows = await graph.read<{ n: number }>('MATCH (user:User)-[:FOLLOWS]->(user) WHERE user.id STARTS WITH $prefix RETURN count(*) AS n', { prefix: prefixes[0] });
+    const selfFollows = await graph.read<{ n: number }>(
+      'MATCH (user:User)-[:FOLLOWS]->(user) WHERE user.id STARTS WITH $prefix RETURN count(*) AS n',
+      { prefix: prefixes[0] },
+    );
     expect(selfFollows[0]!.n).toBe(0);
-    const authored = await graph.read<{ n: number }>('MATCH (:User)-[:AUTHORED]->(post:Post) WHERE post.id STARTS WITH $prefix RETURN count(*) AS n', { prefix: prefixes[0] });
+    const authored = await graph.read<{ n: number }>(
+      'MATCH (:User)-[:AUTHORED]->(post:Post) WHERE post.id STARTS WITH $prefix RETURN count(*) AS n',
+      { prefix: prefixes[0] },
+    );
     expect(authored[0]!.n).toBe(300);
   });
 
@@ -75,7 +90,13 @@ describe('seedSocial', () => {
 
   it('changes nothing when run again with the same input', async () => {
     const before = await edges(prefixes[0]!, 'FOLLOWS');
-    await seedSocial({ driver, ...input(prefixes[0]!), follows: 2000, likes: 1500, random: seededRandom(42) });
+    await seedSocial({
+      driver,
+      ...input(prefixes[0]!),
+      follows: 2000,
+      likes: 1500,
+      random: seededRandom(42),
+    });
     expect(await edges(prefixes[0]!, 'FOLLOWS')).toEqual(before);
   });
 });

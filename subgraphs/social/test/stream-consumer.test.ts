@@ -2,7 +2,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { deadLetterStreamOf, startStreamConsumer, type RunningConsumer, type StreamEntry } from '../src/stream-consumer.js';
+import {
+  deadLetterStreamOf,
+  startStreamConsumer,
+  type RunningConsumer,
+  type StreamEntry,
+} from '../src/stream-consumer.js';
 import { connectRedis } from './helpers.js';
 
 const stream = `aetherial:test:consumer-${randomBytes(4).toString('hex')}`;
@@ -12,7 +17,11 @@ const connections: Redis[] = [];
 
 class Unavailable extends Error {}
 
-function consume(name: string, handle: (entry: StreamEntry) => Promise<void>, maxDeliveries = 3): RunningConsumer {
+function consume(
+  name: string,
+  handle: (entry: StreamEntry) => Promise<void>,
+  maxDeliveries = 3,
+): RunningConsumer {
   const connection = connectRedis();
   connections.push(connection);
   const consumer = startStreamConsumer({
@@ -72,13 +81,17 @@ describe('stream consumer', () => {
     const handled: string[] = [];
     await redis.xadd(stream, '*', 'value', 'during-outage');
     const before = await redis.xlen(deadLetterStreamOf(stream));
-    const consumer = consume('patient', async (entry) => {
-      if (outage > 0) {
-        outage -= 1;
-        throw new Unavailable('store down');
-      }
-      handled.push(valueOf(entry)!);
-    }, 2);
+    const consumer = consume(
+      'patient',
+      async (entry) => {
+        if (outage > 0) {
+          outage -= 1;
+          throw new Unavailable('store down');
+        }
+        handled.push(valueOf(entry)!);
+      },
+      2,
+    );
     await consumer.drain();
     expect(handled).toEqual(['during-outage']);
     expect(await redis.xlen(deadLetterStreamOf(stream))).toBe(before);

@@ -38,7 +38,10 @@ export const postSchema = new Schema<PostDocument>(
     tags: {
       type: [{ type: String, lowercase: true, trim: true, minlength: 1, maxlength: TAG_MAX }],
       default: [],
-      validate: { validator: (tags: string[]) => tags.length <= POST_TAGS_MAX, message: `at most ${POST_TAGS_MAX} tags` },
+      validate: {
+        validator: (tags: string[]) => tags.length <= POST_TAGS_MAX,
+        message: `at most ${POST_TAGS_MAX} tags`,
+      },
     },
     status: { type: String, enum: POST_STATUSES, required: true },
     version: { type: Number, required: true, min: 1 },

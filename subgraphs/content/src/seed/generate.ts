@@ -3,13 +3,15 @@ import { COMMENT_TEMPLATES, CLOSINGS, OPENINGS, TITLE_PATTERNS, TOPICS, type Top
 
 export type Random = () => number;
 
-export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length) % items.length]!;
+export const pick = <T>(random: Random, items: readonly T[]): T =>
+  items[Math.floor(random() * items.length) % items.length]!;
 
 /** Up to `count` distinct items, in random order. */
 export function sample<T>(random: Random, items: readonly T[], count: number): T[] {
   const pool = [...items];
   const chosen: T[] = [];
-  while (chosen.length < count && pool.length > 0) chosen.push(pool.splice(Math.floor(random() * pool.length) % pool.length, 1)[0]!);
+  while (chosen.length < count && pool.length > 0)
+    chosen.push(pool.splice(Math.floor(random() * pool.length) % pool.length, 1)[0]!);
   return chosen;
 }
 
@@ -35,7 +37,9 @@ export interface GeneratedText {
 export function generatePostText(random: Random): GeneratedText {
   const topic = pick(random, TOPICS);
   const subject = pick(random, topic.subjects);
-  const title = pick(random, TITLE_PATTERNS).replace('{subject}', subject).replace('{Subject}', capitalised(subject));
+  const title = pick(random, TITLE_PATTERNS)
+    .replace('{subject}', subject)
+    .replace('{Subject}', capitalised(subject));
   const paragraphs: string[] = [pick(random, OPENINGS)];
   const sentences = sample(random, topic.sentences, 3 + Math.floor(random() * 4));
   for (let i = 0; i < sentences.length; i += 2) paragraphs.push(sentences.slice(i, i + 2).join(' '));

@@ -59,7 +59,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'cooking',
     tags: ['cooking', 'food', 'recipes'],
-    subjects: ['weeknight curries', 'cast iron pans', 'homemade stock', 'knife skills', 'one-pot pasta', 'spice blends'],
+    subjects: [
+      'weeknight curries',
+      'cast iron pans',
+      'homemade stock',
+      'knife skills',
+      'one-pot pasta',
+      'spice blends',
+    ],
     sentences: [
       'Salt your pasta water generously; it is the only chance to season the noodles themselves.',
       'A heavy pan that holds heat will brown onions evenly instead of burning them at the edges.',
@@ -74,7 +81,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'baking',
     tags: ['baking', 'bread', 'food'],
-    subjects: ['sourdough bread', 'laminated pastry', 'gluten-free cakes', 'a sourdough starter', 'rye loaves', 'pie crusts'],
+    subjects: [
+      'sourdough bread',
+      'laminated pastry',
+      'gluten-free cakes',
+      'a sourdough starter',
+      'rye loaves',
+      'pie crusts',
+    ],
     sentences: [
       'A kitchen scale is the single best investment for consistent bread, because flour volume varies wildly.',
       'A sourdough starter is ready when it doubles within a few hours of feeding and smells pleasantly sour.',
@@ -89,7 +103,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'hiking',
     tags: ['hiking', 'outdoors', 'travel'],
-    subjects: ['long-distance trails', 'winter hiking', 'ultralight backpacking', 'trail navigation', 'hut-to-hut treks', 'day hikes with kids'],
+    subjects: [
+      'long-distance trails',
+      'winter hiking',
+      'ultralight backpacking',
+      'trail navigation',
+      'hut-to-hut treks',
+      'day hikes with kids',
+    ],
     sentences: [
       'Break in new boots on short walks before taking them on a multi-day trek.',
       'Carry a paper map and a compass even if your phone has offline maps; batteries die in the cold.',
@@ -104,7 +125,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'climbing',
     tags: ['climbing', 'outdoors', 'fitness'],
-    subjects: ['bouldering technique', 'lead climbing', 'finger strength', 'outdoor crags', 'climbing footwork', 'fear of falling'],
+    subjects: [
+      'bouldering technique',
+      'lead climbing',
+      'finger strength',
+      'outdoor crags',
+      'climbing footwork',
+      'fear of falling',
+    ],
     sentences: [
       'Good footwork takes weight off your arms and lets you climb longer before you pump out.',
       'Falling practice on lead, with a patient belayer, turns fear into a manageable habit.',
@@ -119,7 +147,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'cycling',
     tags: ['cycling', 'fitness', 'outdoors'],
-    subjects: ['bike commuting', 'gravel riding', 'bike maintenance', 'long endurance rides', 'cycling in the rain', 'bike fitting'],
+    subjects: [
+      'bike commuting',
+      'gravel riding',
+      'bike maintenance',
+      'long endurance rides',
+      'cycling in the rain',
+      'bike fitting',
+    ],
     sentences: [
       'Checking tyre pressure every week prevents most punctures and makes the bike feel faster.',
       'A clean, lightly oiled chain shifts better and lasts thousands of kilometres longer.',
@@ -134,7 +169,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'running',
     tags: ['running', 'fitness', 'health'],
-    subjects: ['marathon training', 'easy runs', 'trail running', 'running shoes', 'interval workouts', 'recovering from shin splints'],
+    subjects: [
+      'marathon training',
+      'easy runs',
+      'trail running',
+      'running shoes',
+      'interval workouts',
+      'recovering from shin splints',
+    ],
     sentences: [
       'Most of your weekly mileage should be at a pace where you can still hold a conversation.',
       'Increasing distance by about ten percent a week gives tendons time to adapt.',
@@ -149,7 +191,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'gardening',
     tags: ['gardening', 'plants', 'home'],
-    subjects: ['vegetable beds', 'growing tomatoes', 'composting', 'keeping basil alive', 'balcony gardens', 'pruning fruit trees'],
+    subjects: [
+      'vegetable beds',
+      'growing tomatoes',
+      'composting',
+      'keeping basil alive',
+      'balcony gardens',
+      'pruning fruit trees',
+    ],
     sentences: [
       'Tomatoes want at least six hours of direct sun and deep, infrequent watering.',
       'A good compost heap needs a balance of green kitchen scraps and brown dry leaves.',
@@ -164,7 +213,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'houseplants',
     tags: ['plants', 'home', 'gardening'],
-    subjects: ['indoor plants', 'repotting', 'overwatering', 'low-light plants', 'propagating cuttings', 'fiddle leaf figs'],
+    subjects: [
+      'indoor plants',
+      'repotting',
+      'overwatering',
+      'low-light plants',
+      'propagating cuttings',
+      'fiddle leaf figs',
+    ],
     sentences: [
       'More houseplants die from overwatering than from neglect; let the top of the soil dry out first.',
       'Pots without drainage holes trap water at the roots and invite rot.',
@@ -179,7 +235,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'photography',
     tags: ['photography', 'art', 'cameras'],
-    subjects: ['street photography', 'shooting in manual mode', 'golden hour light', 'prime lenses', 'photo editing', 'landscape composition'],
+    subjects: [
+      'street photography',
+      'shooting in manual mode',
+      'golden hour light',
+      'prime lenses',
+      'photo editing',
+      'landscape composition',
+    ],
     sentences: [
       'The light an hour after sunrise and before sunset is soft, warm and flattering.',
       'A fixed focal length lens forces you to move your feet and think about framing.',
@@ -194,7 +257,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'databases',
     tags: ['databases', 'programming', 'sql'],
-    subjects: ['database indexes', 'query planning', 'schema migrations', 'PostgreSQL performance', 'document databases', 'connection pooling'],
+    subjects: [
+      'database indexes',
+      'query planning',
+      'schema migrations',
+      'PostgreSQL performance',
+      'document databases',
+      'connection pooling',
+    ],
     sentences: [
       'An index speeds up reads but costs extra work on every insert and update.',
       'Reading the query plan shows whether the database scans a whole table or uses an index.',
@@ -209,7 +279,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'distributed systems',
     tags: ['distributed systems', 'architecture', 'programming'],
-    subjects: ['event-driven architecture', 'idempotent consumers', 'eventual consistency', 'message queues', 'consensus algorithms', 'retries and backoff'],
+    subjects: [
+      'event-driven architecture',
+      'idempotent consumers',
+      'eventual consistency',
+      'message queues',
+      'consensus algorithms',
+      'retries and backoff',
+    ],
     sentences: [
       'At-least-once delivery means consumers must handle the same message twice without harm.',
       'Exponential backoff with jitter keeps retrying clients from overwhelming a recovering service.',
@@ -224,7 +301,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'web development',
     tags: ['web development', 'javascript', 'programming'],
-    subjects: ['GraphQL APIs', 'server-side rendering', 'web accessibility', 'CSS layouts', 'TypeScript in large codebases', 'frontend performance'],
+    subjects: [
+      'GraphQL APIs',
+      'server-side rendering',
+      'web accessibility',
+      'CSS layouts',
+      'TypeScript in large codebases',
+      'frontend performance',
+    ],
     sentences: [
       'GraphQL lets clients ask for exactly the fields they need in a single request.',
       'Semantic HTML gives screen readers the structure they need to navigate a page.',
@@ -239,7 +323,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'machine learning',
     tags: ['machine learning', 'ai', 'data science'],
-    subjects: ['text embeddings', 'overfitting', 'feature engineering', 'model evaluation', 'semantic search', 'training data quality'],
+    subjects: [
+      'text embeddings',
+      'overfitting',
+      'feature engineering',
+      'model evaluation',
+      'semantic search',
+      'training data quality',
+    ],
     sentences: [
       'A model that performs perfectly on training data but poorly on new data is overfitting.',
       'Embeddings map sentences to vectors so that similar meanings end up close together.',
@@ -254,7 +345,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'security',
     tags: ['security', 'privacy', 'programming'],
-    subjects: ['password managers', 'two-factor authentication', 'phishing', 'threat modelling', 'secrets in source code', 'software supply chains'],
+    subjects: [
+      'password managers',
+      'two-factor authentication',
+      'phishing',
+      'threat modelling',
+      'secrets in source code',
+      'software supply chains',
+    ],
     sentences: [
       'A password manager lets you use a long, unique password for every site without memorising them.',
       'Two-factor authentication stops most account takeovers even after a password leaks.',
@@ -269,7 +367,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'devops',
     tags: ['devops', 'infrastructure', 'programming'],
-    subjects: ['continuous integration', 'infrastructure as code', 'incident postmortems', 'monitoring and alerting', 'zero-downtime deploys', 'container images'],
+    subjects: [
+      'continuous integration',
+      'infrastructure as code',
+      'incident postmortems',
+      'monitoring and alerting',
+      'zero-downtime deploys',
+      'container images',
+    ],
     sentences: [
       'A fast continuous integration pipeline encourages small, frequent merges.',
       'Infrastructure as code makes environments reproducible and changes reviewable.',
@@ -284,7 +389,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'game development',
     tags: ['game development', 'programming', 'games'],
-    subjects: ['indie game design', 'game loops', 'pixel art', 'level design', 'playtesting', 'physics engines'],
+    subjects: [
+      'indie game design',
+      'game loops',
+      'pixel art',
+      'level design',
+      'playtesting',
+      'physics engines',
+    ],
     sentences: [
       'Playtesting with strangers reveals problems your friends are too polite to mention.',
       'A fixed timestep game loop keeps physics stable regardless of frame rate.',
@@ -299,7 +411,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'astronomy',
     tags: ['astronomy', 'science', 'space'],
-    subjects: ['backyard stargazing', 'telescopes for beginners', 'meteor showers', 'astrophotography', 'the phases of the moon', 'finding planets'],
+    subjects: [
+      'backyard stargazing',
+      'telescopes for beginners',
+      'meteor showers',
+      'astrophotography',
+      'the phases of the moon',
+      'finding planets',
+    ],
     sentences: [
       'Binoculars are a better first telescope than most cheap telescopes sold in toy shops.',
       'Your eyes need about twenty minutes in darkness to adapt fully to faint stars.',
@@ -314,7 +433,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'birdwatching',
     tags: ['birds', 'nature', 'outdoors'],
-    subjects: ['birdwatching for beginners', 'bird song', 'garden bird feeders', 'spring migration', 'field guides', 'urban wildlife'],
+    subjects: [
+      'birdwatching for beginners',
+      'bird song',
+      'garden bird feeders',
+      'spring migration',
+      'field guides',
+      'urban wildlife',
+    ],
     sentences: [
       'Learning a few common bird songs makes every walk in the park more interesting.',
       'Early morning is the busiest time for birds, especially during spring migration.',
@@ -329,7 +455,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'travel',
     tags: ['travel', 'culture'],
-    subjects: ['slow travel', 'travelling by train', 'packing light', 'travel in Japan', 'solo travel', 'learning phrases abroad'],
+    subjects: [
+      'slow travel',
+      'travelling by train',
+      'packing light',
+      'travel in Japan',
+      'solo travel',
+      'learning phrases abroad',
+    ],
     sentences: [
       'Staying longer in fewer places gives you time to see a city beyond its landmarks.',
       'Night trains save a hotel night and turn travel time into sleep.',
@@ -344,7 +477,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'personal finance',
     tags: ['finance', 'money', 'budgeting'],
-    subjects: ['emergency funds', 'budgeting apps', 'paying off debt', 'saving for retirement', 'frugal living', 'subscription creep'],
+    subjects: [
+      'emergency funds',
+      'budgeting apps',
+      'paying off debt',
+      'saving for retirement',
+      'frugal living',
+      'subscription creep',
+    ],
     sentences: [
       'An emergency fund covering a few months of expenses turns a crisis into an inconvenience.',
       'Paying off the highest-interest debt first saves the most money over time.',
@@ -359,7 +499,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'investing',
     tags: ['investing', 'finance', 'money'],
-    subjects: ['index funds', 'diversification', 'market volatility', 'dividend investing', 'investment fees', 'long-term investing'],
+    subjects: [
+      'index funds',
+      'diversification',
+      'market volatility',
+      'dividend investing',
+      'investment fees',
+      'long-term investing',
+    ],
     sentences: [
       'Low-cost index funds beat most actively managed funds after fees over long periods.',
       'Diversification spreads risk so a single failing company cannot sink your portfolio.',
@@ -374,7 +521,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'home renovation',
     tags: ['home', 'diy', 'renovation'],
-    subjects: ['painting walls', 'tiling a bathroom', 'insulating an old house', 'DIY electrics', 'kitchen remodels', 'hiring contractors'],
+    subjects: [
+      'painting walls',
+      'tiling a bathroom',
+      'insulating an old house',
+      'DIY electrics',
+      'kitchen remodels',
+      'hiring contractors',
+    ],
     sentences: [
       'Careful preparation, filling cracks and sanding, matters more than the paint itself.',
       'Always turn off the circuit at the breaker before touching any wiring.',
@@ -389,7 +543,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'woodworking',
     tags: ['woodworking', 'diy', 'craft'],
-    subjects: ['hand tools', 'wood joinery', 'sharpening chisels', 'finishing furniture', 'a small workshop', 'building a bookshelf'],
+    subjects: [
+      'hand tools',
+      'wood joinery',
+      'sharpening chisels',
+      'finishing furniture',
+      'a small workshop',
+      'building a bookshelf',
+    ],
     sentences: [
       'A sharp chisel cuts cleanly and needs less force, which makes it safer to use.',
       'Wood moves with humidity, so joints must allow for seasonal expansion.',
@@ -404,7 +565,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'music production',
     tags: ['music', 'audio', 'production'],
-    subjects: ['home recording', 'mixing vocals', 'synthesizers', 'room acoustics', 'beat making', 'mastering tracks'],
+    subjects: [
+      'home recording',
+      'mixing vocals',
+      'synthesizers',
+      'room acoustics',
+      'beat making',
+      'mastering tracks',
+    ],
     sentences: [
       'Treating the room with a few absorption panels improves recordings more than an expensive microphone.',
       'Leaving headroom while mixing prevents clipping when the track is mastered.',
@@ -419,7 +587,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'guitar',
     tags: ['music', 'guitar', 'learning'],
-    subjects: ['learning guitar as an adult', 'barre chords', 'fingerstyle guitar', 'practice routines', 'guitar setup', 'playing by ear'],
+    subjects: [
+      'learning guitar as an adult',
+      'barre chords',
+      'fingerstyle guitar',
+      'practice routines',
+      'guitar setup',
+      'playing by ear',
+    ],
     sentences: [
       'Fifteen minutes of focused practice every day beats a long session once a week.',
       'Barre chords hurt at first, but finger strength builds within a few weeks.',
@@ -434,7 +609,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'reading',
     tags: ['books', 'reading', 'learning'],
-    subjects: ['reading more books', 'classic novels', 'note-taking while reading', 'audiobooks', 'book clubs', 'reading non-fiction'],
+    subjects: [
+      'reading more books',
+      'classic novels',
+      'note-taking while reading',
+      'audiobooks',
+      'book clubs',
+      'reading non-fiction',
+    ],
     sentences: [
       'Carrying a book everywhere turns waiting rooms into reading time.',
       'It is fine to abandon a book that you are not enjoying after fifty pages.',
@@ -449,7 +631,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'writing',
     tags: ['writing', 'creativity', 'fiction'],
-    subjects: ['writing fiction', 'daily writing habits', 'editing drafts', 'writer’s block', 'character development', 'short stories'],
+    subjects: [
+      'writing fiction',
+      'daily writing habits',
+      'editing drafts',
+      'writer’s block',
+      'character development',
+      'short stories',
+    ],
     sentences: [
       'A bad first draft is infinitely more useful than a perfect draft that does not exist.',
       'Reading dialogue aloud exposes lines that no real person would ever say.',
@@ -464,7 +653,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'parenting',
     tags: ['parenting', 'family'],
-    subjects: ['toddler sleep', 'screen time for kids', 'reading to children', 'family routines', 'teenagers and independence', 'picky eaters'],
+    subjects: [
+      'toddler sleep',
+      'screen time for kids',
+      'reading to children',
+      'family routines',
+      'teenagers and independence',
+      'picky eaters',
+    ],
     sentences: [
       'Consistent bedtime routines help toddlers fall asleep with fewer battles.',
       'Reading aloud every evening builds vocabulary and a lifelong love of stories.',
@@ -479,7 +675,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'dogs',
     tags: ['pets', 'dogs', 'animals'],
-    subjects: ['puppy training', 'adopting a rescue dog', 'dog walks', 'leash pulling', 'dog nutrition', 'separation anxiety'],
+    subjects: [
+      'puppy training',
+      'adopting a rescue dog',
+      'dog walks',
+      'leash pulling',
+      'dog nutrition',
+      'separation anxiety',
+    ],
     sentences: [
       'Short, frequent training sessions with treats work better than long ones.',
       'A rescue dog may need weeks to relax and show its real personality.',
@@ -494,7 +697,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'cats',
     tags: ['pets', 'cats', 'animals'],
-    subjects: ['indoor cats', 'introducing a new cat', 'cat behaviour', 'scratching posts', 'senior cats', 'litter box problems'],
+    subjects: [
+      'indoor cats',
+      'introducing a new cat',
+      'cat behaviour',
+      'scratching posts',
+      'senior cats',
+      'litter box problems',
+    ],
     sentences: [
       'Indoor cats need daily play that lets them stalk, chase and pounce.',
       'Introducing a new cat slowly, by scent first, prevents lasting fights.',
@@ -509,7 +719,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'coffee',
     tags: ['coffee', 'food', 'drinks'],
-    subjects: ['pour-over coffee', 'espresso at home', 'coffee grinders', 'cold brew', 'single-origin beans', 'milk frothing'],
+    subjects: [
+      'pour-over coffee',
+      'espresso at home',
+      'coffee grinders',
+      'cold brew',
+      'single-origin beans',
+      'milk frothing',
+    ],
     sentences: [
       'A burr grinder makes a bigger difference to coffee than an expensive brewer.',
       'Freshly roasted beans taste best between a few days and a few weeks after roasting.',
@@ -524,7 +741,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'tea',
     tags: ['tea', 'drinks', 'culture'],
-    subjects: ['green tea', 'loose-leaf tea', 'tea ceremonies', 'oolong', 'brewing temperatures', 'herbal infusions'],
+    subjects: [
+      'green tea',
+      'loose-leaf tea',
+      'tea ceremonies',
+      'oolong',
+      'brewing temperatures',
+      'herbal infusions',
+    ],
     sentences: [
       'Green tea turns bitter in boiling water; let the kettle cool for a few minutes first.',
       'Loose-leaf tea unfolds fully and can often be steeped several times.',
@@ -539,7 +763,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'strength training',
     tags: ['fitness', 'strength', 'health'],
-    subjects: ['strength training', 'squat technique', 'progressive overload', 'home workouts', 'deadlifts', 'training for beginners'],
+    subjects: [
+      'strength training',
+      'squat technique',
+      'progressive overload',
+      'home workouts',
+      'deadlifts',
+      'training for beginners',
+    ],
     sentences: [
       'Progressive overload, adding a little weight or a rep each week, drives steady gains.',
       'Good squat depth depends on ankle and hip mobility as much as strength.',
@@ -554,7 +785,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'meditation',
     tags: ['meditation', 'mindfulness', 'health'],
-    subjects: ['daily meditation', 'mindful breathing', 'yoga for stiff backs', 'managing stress', 'sleep hygiene', 'digital detox'],
+    subjects: [
+      'daily meditation',
+      'mindful breathing',
+      'yoga for stiff backs',
+      'managing stress',
+      'sleep hygiene',
+      'digital detox',
+    ],
     sentences: [
       'Five minutes of meditation every day is more useful than an hour once a month.',
       'Noticing that your mind wandered is the exercise, not a failure of it.',
@@ -569,7 +807,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'sailing',
     tags: ['sailing', 'outdoors', 'water'],
-    subjects: ['learning to sail', 'sailing knots', 'reading the wind', 'dinghy sailing', 'coastal navigation', 'sailing safety'],
+    subjects: [
+      'learning to sail',
+      'sailing knots',
+      'reading the wind',
+      'dinghy sailing',
+      'coastal navigation',
+      'sailing safety',
+    ],
     sentences: [
       'Watching ripples on the water shows where gusts are coming from before they hit.',
       'The bowline is the first knot every sailor should be able to tie blindfolded.',
@@ -584,7 +829,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'chess',
     tags: ['chess', 'games', 'learning'],
-    subjects: ['chess openings', 'endgame technique', 'chess tactics', 'improving at chess', 'blitz chess', 'analysing your games'],
+    subjects: [
+      'chess openings',
+      'endgame technique',
+      'chess tactics',
+      'improving at chess',
+      'blitz chess',
+      'analysing your games',
+    ],
     sentences: [
       'Tactics decide most games below master level, so solve puzzles daily.',
       'Memorising opening moves without understanding the ideas rarely helps.',
@@ -599,7 +851,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'language learning',
     tags: ['languages', 'learning', 'education'],
-    subjects: ['learning Spanish', 'spaced repetition', 'language exchanges', 'learning vocabulary', 'speaking confidence', 'learning Japanese'],
+    subjects: [
+      'learning Spanish',
+      'spaced repetition',
+      'language exchanges',
+      'learning vocabulary',
+      'speaking confidence',
+      'learning Japanese',
+    ],
     sentences: [
       'Spaced repetition schedules reviews just before you would forget a word.',
       'Speaking early, with mistakes, builds confidence faster than perfect silence.',
@@ -614,7 +873,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'history',
     tags: ['history', 'culture', 'learning'],
-    subjects: ['medieval cities', 'the Roman Empire', 'local history', 'ancient trade routes', 'museum visits', 'primary sources'],
+    subjects: [
+      'medieval cities',
+      'the Roman Empire',
+      'local history',
+      'ancient trade routes',
+      'museum visits',
+      'primary sources',
+    ],
     sentences: [
       'Roman roads were engineered so well that some are still in use today.',
       'Medieval cities grew around markets, churches and defensible walls.',
@@ -629,7 +895,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'renewable energy',
     tags: ['energy', 'climate', 'science'],
-    subjects: ['rooftop solar', 'heat pumps', 'home batteries', 'wind power', 'reducing energy use', 'the electricity grid'],
+    subjects: [
+      'rooftop solar',
+      'heat pumps',
+      'home batteries',
+      'wind power',
+      'reducing energy use',
+      'the electricity grid',
+    ],
     sentences: [
       'Rooftop solar panels produce the most energy on south-facing roofs in clear weather.',
       'Heat pumps move heat rather than generating it, which makes them very efficient.',
@@ -644,7 +917,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'electric vehicles',
     tags: ['electric vehicles', 'cars', 'energy'],
-    subjects: ['owning an electric car', 'charging at home', 'road trips in an EV', 'battery degradation', 'range anxiety', 'e-bikes'],
+    subjects: [
+      'owning an electric car',
+      'charging at home',
+      'road trips in an EV',
+      'battery degradation',
+      'range anxiety',
+      'e-bikes',
+    ],
     sentences: [
       'Most electric car owners charge overnight at home and rarely use public chargers.',
       'Cold weather reduces range, so preheating the cabin while plugged in helps.',
@@ -659,7 +939,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'urban planning',
     tags: ['cities', 'urban planning', 'transport'],
-    subjects: ['walkable neighbourhoods', 'public transport', 'bike lanes', 'mixed-use zoning', 'street trees', 'car-free city centres'],
+    subjects: [
+      'walkable neighbourhoods',
+      'public transport',
+      'bike lanes',
+      'mixed-use zoning',
+      'street trees',
+      'car-free city centres',
+    ],
     sentences: [
       'Walkable neighbourhoods put shops, schools and parks within a short stroll.',
       'Frequent public transport matters more to riders than shiny new vehicles.',
@@ -674,7 +961,14 @@ export const TOPICS: readonly Topic[] = [
   {
     name: 'film',
     tags: ['film', 'movies', 'culture'],
-    subjects: ['classic cinema', 'documentary filmmaking', 'film scores', 'cinematography', 'watching foreign films', 'editing a short film'],
+    subjects: [
+      'classic cinema',
+      'documentary filmmaking',
+      'film scores',
+      'cinematography',
+      'watching foreign films',
+      'editing a short film',
+    ],
     sentences: [
       'A great film score guides emotion without drawing attention to itself.',
       'Cinematography uses light and framing to tell the audience where to look.',

@@ -39,7 +39,10 @@ export async function placeOrder(db: CoreDb, buyerId: string, input: PlaceOrderI
     for (const line of lines) products.push(await takeStock(tx, line));
     const currencies = new Set(products.map((product) => product.currency));
     if (currencies.size > 1) {
-      throw badUserInput('items', `all items must share one currency, got ${[...currencies].sort().join(', ')}`);
+      throw badUserInput(
+        'items',
+        `all items must share one currency, got ${[...currencies].sort().join(', ')}`,
+      );
     }
     const items = lines.map((line, index) => ({
       productId: line.productId,
@@ -47,12 +50,22 @@ export async function placeOrder(db: CoreDb, buyerId: string, input: PlaceOrderI
       unitPriceCents: products[index]!.priceCents,
     }));
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
-    if (totalCents > MAX_TOTAL_CENTS) throw badUserInput('items', 'order total is too large; split the order');
+    if (totalCents > MAX_TOTAL_CENTS)
+      throw badUserInput('items', 'order total is too large; split the order');
     const order = await tx.order.create({
-      data: { id: randomUUID(), buyerId, totalCents, currency: products[0]!.currency, items: { createMany: { data: items } } },
+      data: {
+        id: randomUUID(),
+        buyerId,
+        totalCents,
+        currency: products[0]!.currency,
+        items: { createMany: { data: items } },
+      },
     });
     const now = new Date();
-    await recordEvents(tx, [orderPlaced(order, items, now), ...products.map((product) => productUpdated(product, now))]);
+    await recordEvents(tx, [
+      orderPlaced(order, items, now),
+      ...products.map((product) => productUpdated(product, now)),
+    ]);
     return order;
   });
 }

@@ -16,7 +16,8 @@ export async function createProduct(db: CoreDb, input: CreateProductInput): Prom
       return product;
     });
   } catch (error) {
-    if (uniqueViolationField(error) === 'sku') throw badUserInput('sku', `${valid.sku} is already used by another product`);
+    if (uniqueViolationField(error) === 'sku')
+      throw badUserInput('sku', `${valid.sku} is already used by another product`);
     throw error;
   }
 }
@@ -41,6 +42,9 @@ export async function updateProduct(db: CoreDb, id: string, input: UpdateProduct
     if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2025') throw error;
     const current = await db.product.findUnique({ where: { id }, select: { version: true } });
     if (!current) throw notFound('Product', id);
-    throw conflict('expectedVersion', `product is at version ${current.version}, not ${expectedVersion}; reload and retry`);
+    throw conflict(
+      'expectedVersion',
+      `product is at version ${current.version}, not ${expectedVersion}; reload and retry`,
+    );
   }
 }

@@ -7,7 +7,9 @@ import { uniqueViolationField, type CoreDb, type UserRow } from '../store.js';
 import { validateLogIn, validateSignUp } from '../validation.js';
 
 const taken = (field: string): Error =>
-  field === 'email' ? badUserInput('email', 'is already registered') : badUserInput('handle', 'is already taken');
+  field === 'email'
+    ? badUserInput('email', 'is already registered')
+    : badUserInput('handle', 'is already taken');
 
 /** Creates the account and its UserCreated event together. */
 export async function signUp(db: CoreDb, input: SignUpInput): Promise<UserRow> {
@@ -22,7 +24,13 @@ export async function signUp(db: CoreDb, input: SignUpInput): Promise<UserRow> {
       });
       if (clash) throw taken(clash.handle === valid.handle ? 'handle' : 'email');
       const user = await tx.user.create({
-        data: { id: randomUUID(), handle: valid.handle, displayName: valid.displayName, email: valid.email, passwordHash },
+        data: {
+          id: randomUUID(),
+          handle: valid.handle,
+          displayName: valid.displayName,
+          email: valid.email,
+          passwordHash,
+        },
       });
       await recordEvents(tx, [userCreated(user)]);
       return user;
