@@ -120,6 +120,13 @@ describe('one query across core, content and social', () => {
     expect(small.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3);
   });
 
+  it("exposes each read model's consumer lag on /metrics, zero once caught up", async () => {
+    const search = await (await fetch('http://127.0.0.1:4104/metrics')).text();
+    expect(search).toMatch(/^events_consumer_lag\{group="search-indexer",service="search"\} 0$/m);
+    const semantic = await (await fetch('http://127.0.0.1:4105/metrics')).text();
+    expect(semantic).toMatch(/^events_consumer_lag\{group="e2e-semantic-indexer",service="semantic"\} 0$/m);
+  });
+
   it('answers an unknown id with null and NOT_FOUND, a malformed one with BAD_USER_INPUT', async () => {
     const missing = await gql('query { post(id: "0123456789abcdef01234567") { id } }');
     expect(missing.data).toEqual({ post: null });

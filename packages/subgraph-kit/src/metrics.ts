@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one service, served on /metrics. */
 export function createMetrics(service: string) {
@@ -22,3 +22,20 @@ export function createMetrics(service: string) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * `events_consumer_lag{group}`: events in the stream a read model has not applied yet (not yet
+ * delivered plus delivered but unacknowledged), read from Redis at each scrape; -1 when Redis
+ * cannot be asked. One read model per subgraph process, so one gauge per registry.
+ */
+export function registerConsumerLag(registry: Registry, group: string, lag: () => Promise<number>): void {
+  new Gauge({
+    name: 'events_consumer_lag',
+    help: 'Domain events not yet applied by a consumer group',
+    labelNames: ['group'] as const,
+    registers: [registry],
+    async collect() {
+      this.set({ group }, await lag().catch(() => -1));
+    },
+  });
+}

@@ -10,7 +10,7 @@ import type { DocumentNode } from 'graphql';
 import { cacheTagsPlugin } from './cache-tags.js';
 import { PayloadTooLargeError, readBody, sendJson, toGraphQLRequest, writeGraphQLResponse } from './http.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { ForgedRequestError, REQUEST_ID_HEADER, verifyViewerHeaders, type Viewer } from './viewer.js';
 
 /** What every resolver sees in its context, whatever the subgraph. */
@@ -45,6 +45,8 @@ export interface RunningSubgraph {
   url: string;
   server: Server;
   log: Logger;
+  /** The /metrics registry, for gauges the subgraph adds (e.g. its read model's consumer lag). */
+  metrics: Metrics;
   stop: () => Promise<void>;
 }
 
@@ -173,7 +175,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       await options.close();
       log.info(`${options.name} subgraph stopped`);
     })());
-  return { url, server: httpServer, log, stop };
+  return { url, server: httpServer, log, metrics, stop };
 }
 
 /** For a subgraph's `src/index.ts`: stop gracefully on SIGTERM/SIGINT, exit non-zero on a failed start. */

@@ -1,4 +1,4 @@
-import { runUntilSignalled, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import { registerConsumerLag, runUntilSignalled, type RunningSubgraph } from '@aetherial/subgraph-kit';
 import { loadSearchConfig } from './config.js';
 import { startIndexerProcess } from './indexer-process.js';
 import { createSubgraph } from './subgraph.js';
@@ -13,6 +13,10 @@ runUntilSignalled(async (): Promise<RunningSubgraph> => {
   const subgraph = await createSubgraph(config);
   if (!config.SEARCH_INDEXER_ENABLED) return subgraph;
   const indexer = startIndexerProcess(config, subgraph.log);
+  indexer.started.then(
+    (running) => registerConsumerLag(subgraph.metrics.registry, 'search-indexer', running.lag),
+    () => undefined,
+  );
   return {
     ...subgraph,
     stop: async () => {

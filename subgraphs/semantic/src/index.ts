@@ -1,4 +1,4 @@
-import { runUntilSignalled } from '@aetherial/subgraph-kit';
+import { registerConsumerLag, runUntilSignalled } from '@aetherial/subgraph-kit';
 import { loadSemanticConfig } from './config.js';
 import { defaultEmbedder } from './embedder.js';
 import { startConfiguredIndexer, type RunningIndexer } from './runtime.js';
@@ -20,6 +20,7 @@ runUntilSignalled(async () => {
       try {
         indexer = await startConfiguredIndexer(config, subgraph.client, defaultEmbedder(), subgraph.log);
         subgraph.log.info({ group: config.SEMANTIC_INDEXER_GROUP }, 'semantic indexer started');
+        registerConsumerLag(subgraph.metrics.registry, config.SEMANTIC_INDEXER_GROUP, indexer.consumer.lag);
       } catch (error) {
         subgraph.log.warn(
           { err: error },
