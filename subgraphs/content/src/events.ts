@@ -62,9 +62,10 @@ export function pendingEvent(
   };
 }
 
-export function toOutboxEvent(event: PendingEvent): OutboxEventDocument {
+export function toOutboxEvent(event: PendingEvent, batch: string): OutboxEventDocument {
   return {
     _id: event.eventId,
+    batch,
     sequence: event.sequence,
     type: event.type,
     entity: event.entity,
@@ -72,7 +73,6 @@ export function toOutboxEvent(event: PendingEvent): OutboxEventDocument {
     version: event.version,
     occurredAt: event.occurredAt,
     payload: event.payload ?? null,
-    publishedAt: null,
   };
 }
 

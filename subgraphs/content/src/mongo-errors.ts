@@ -12,20 +12,3 @@ export function rethrowValidationError(error: unknown): never {
   }
   throw error;
 }
-
-/** Duplicate key: for the outbox, "this event was copied already". */
-export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
-}
-
-/** An unordered insert that failed only because some documents were there already. */
-export function onlyDuplicates(error: unknown): boolean {
-  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  if (Array.isArray(writeErrors) && writeErrors.length > 0) {
-    return writeErrors.every((writeError: unknown) => {
-      const candidate = writeError as { code?: unknown; err?: { code?: unknown } };
-      return candidate.code === 11000 || candidate.err?.code === 11000;
-    });
-  }
-  return isDuplicateKeyError(error);
-}

@@ -1,5 +1,6 @@
 import { commentPayload, pendingEvent, postPayload } from './events.js';
 import type { CommentDocument, CommentRecord } from './models/comment.js';
+import { appendBatch } from './outbox-batches.js';
 import type { PostDocument, PostRecord } from './models/post.js';
 import { insertNew } from './insert-new.js';
 import {
@@ -32,10 +33,16 @@ export interface SeedContentOptions {
 }
 
 /**
- * Demo data: posts (and comments) inserted in chunks (`insertMany`, default 200 documents),
- * each carrying its PostCreated / CommentAdded event embedded, so the running relay publishes them
- * like any other write and search/semantic/social index them. Re-running with the same `random` and
- * `now` inserts nothing new (same ids: existing ones are skipped). Returns the post ids.
+ * Demo data: comments, then posts, inserted in chunks (`insertMany`, default 200 documents), and
+ * for each chunk one outbox batch with a PostCreated / CommentAdded event per document inserted,
+ * so the relay publishes them like any other write and search/semantic/social index them.
+ *
+ * Unlike API writes, seeded documents do not carry their events embedded: clearing them again
+ * costs FerretDB one document rewrite each (minutes for 10k posts), and a seed has no concurrent
+ * change to be atomic with. If a seed dies between a chunk's documents and its batch, those
+ * documents have no event (a `reindex` of the consumers covers them); a re-run skips existing ids
+ * and writes events only for what it inserts. Deterministic given `random` and `now` (ids too).
+ * Returns the post ids.
  */
 export async function seedContent(options: SeedContentOptions): Promise<string[]> {
   if (options.authorIds.length === 0) throw new Error('seedContent: authorIds is empty');
@@ -81,15 +88,7 @@ async function insertSeed(store: ContentStore, options: SeedContentOptions): Pro
         commentCount: commentsPerPost,
         deletedAt: null,
       };
-      const event = pendingEvent(
-        'PostCreated',
-        'Post',
-        post._id.toHexString(),
-        1,
-        createdAt,
-        postPayload(post),
-      );
-      posts.push({ ...post, pendingEvents: [event], hasPendingEvents: true });
+      posts.push({ ...post, pendingEvents: [], hasPendingEvents: false });
       postIds.push(post._id.toHexString());
       for (let c = 0; c < commentsPerPost; c += 1) {
         const commentedAt = new Date(createdAt.getTime() + Math.round(random() * 7 * 86_400_000));
@@ -101,28 +100,32 @@ async function insertSeed(store: ContentStore, options: SeedContentOptions): Pro
           createdAt: commentedAt,
           version: 1,
         };
-        const commentEvent = pendingEvent(
-          'CommentAdded',
-          'Comment',
-          comment._id.toHexString(),
-          1,
-          commentedAt,
-          commentPayload(comment),
-        );
-        comments.push({
-          ...comment,
-          pendingEvents: [commentEvent],
-          hasPendingEvents: true,
-          countedInPost: true,
-        });
+        comments.push({ ...comment, pendingEvents: [], hasPendingEvents: false, countedInPost: true });
       }
     }
     // Comments before their posts: a seed that dies in between leaves comments nobody can reach
     // (and a re-run adds the posts), never a count above the comments that exist.
+    const insertedComments: CommentRecord[] = [];
     for (let c = 0; c < comments.length; c += chunkSize) {
-      await insertNew(store.comments, comments.slice(c, c + chunkSize));
+      insertedComments.push(...(await insertNew(store.comments, comments.slice(c, c + chunkSize))).inserted);
     }
-    await insertNew(store.posts, posts);
+    const insertedPosts = (await insertNew(store.posts, posts)).inserted;
+    // Events for what this run inserted, straight into the outbox as one batch (see the doc above).
+    await appendBatch(store, [
+      ...insertedPosts.map((post) =>
+        pendingEvent('PostCreated', 'Post', post._id.toHexString(), 1, post.createdAt, postPayload(post)),
+      ),
+      ...insertedComments.map((comment) =>
+        pendingEvent(
+          'CommentAdded',
+          'Comment',
+          comment._id.toHexString(),
+          1,
+          comment.createdAt,
+          commentPayload(comment),
+        ),
+      ),
+    ]);
   }
   return postIds;
 }

@@ -1,5 +1,6 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { commentSchema, type CommentDocument } from './models/comment.js';
+import { outboxBatchSchema, type OutboxBatchDocument } from './models/outbox-batch.js';
 import { outboxEventSchema, type OutboxEventDocument } from './models/outbox-event.js';
 import { postSchema, type PostDocument } from './models/post.js';
 
@@ -8,6 +9,7 @@ export interface ContentStore {
   posts: Model<PostDocument>;
   comments: Model<CommentDocument>;
   outboxEvents: Model<OutboxEventDocument>;
+  outboxBatches: Model<OutboxBatchDocument>;
   /** Throws when the database does not answer (readiness). */
   ping: () => Promise<void>;
   close: () => Promise<void>;
@@ -40,7 +42,8 @@ export async function connectStore(url: string, options: StoreOptions = {}): Pro
   const posts = connection.model<PostDocument>('Post', postSchema);
   const comments = connection.model<CommentDocument>('Comment', commentSchema);
   const outboxEvents = connection.model<OutboxEventDocument>('OutboxEvent', outboxEventSchema);
-  for (const model of [posts, comments, outboxEvents] as Model<unknown>[]) {
+  const outboxBatches = connection.model<OutboxBatchDocument>('OutboxBatch', outboxBatchSchema);
+  for (const model of [posts, comments, outboxEvents, outboxBatches] as Model<unknown>[]) {
     await model.init();
     await model.syncIndexes();
   }
@@ -49,6 +52,7 @@ export async function connectStore(url: string, options: StoreOptions = {}): Pro
     posts,
     comments,
     outboxEvents,
+    outboxBatches,
     ping: async () => {
       const db = connection.db;
       if (!db) throw new Error('MongoDB connection has no database');

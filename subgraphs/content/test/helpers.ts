@@ -32,6 +32,7 @@ export async function clearCollections(subgraph: ContentSubgraph): Promise<void>
   await subgraph.store.posts.deleteMany({});
   await subgraph.store.comments.deleteMany({});
   await subgraph.store.outboxEvents.deleteMany({});
+  await subgraph.store.outboxBatches.deleteMany({});
 }
 
 /** A core-style user id. */

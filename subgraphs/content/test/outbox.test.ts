@@ -4,8 +4,9 @@ import { createLogger } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import { Types } from 'mongoose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { commentPayload, pendingEvent, toOutboxEvent } from '../src/events.js';
-import { ContentOutbox } from '../src/outbox.js';
+import { commentPayload, pendingEvent } from '../src/events.js';
+import { appendBatch } from '../src/outbox-batches.js';
+import { ContentOutbox, inPublishOrder } from '../src/outbox.js';
 import { createPost } from '../src/post-writes.js';
 import type { ContentSubgraph } from '../src/subgraph.js';
 import {
@@ -171,7 +172,7 @@ describe('outbox relay', () => {
 
     expect(await subgraph.store.posts.countDocuments({ hasPendingEvents: true })).toBe(0);
     expect(await subgraph.store.comments.countDocuments({ hasPendingEvents: true })).toBe(0);
-    expect(await subgraph.store.outboxEvents.countDocuments({ publishedAt: null })).toBe(0);
+    expect(await subgraph.store.outboxEvents.countDocuments()).toBe(0);
     // Nothing left: a second round publishes nothing.
     expect(await publishWith(new ContentOutbox(subgraph.store))).toBe(0);
     expect(await streamEvents()).toHaveLength(4);
@@ -190,7 +191,7 @@ describe('outbox relay', () => {
     };
     await expect(publishWith(dying)).rejects.toThrow('process killed after XADD');
     expect((await streamEvents()).map((event) => event.entityId)).toEqual([first.id, second.id]);
-    expect(await subgraph.store.outboxEvents.countDocuments({ publishedAt: null })).toBe(2);
+    expect(await subgraph.store.outboxEvents.countDocuments()).toBe(2);
 
     // Restart: the same events go out again.
     expect(await publishWith(new ContentOutbox(subgraph.store))).toBe(2);
@@ -204,20 +205,26 @@ describe('outbox relay', () => {
       [first.id, 1],
       [second.id, 1],
     ]);
-    expect(await subgraph.store.outboxEvents.countDocuments({ publishedAt: null })).toBe(0);
+    expect(await subgraph.store.outboxEvents.countDocuments()).toBe(0);
   });
 
   it('copies an event only once when the drain died between copying and clearing', async () => {
     const post = await createPostAs(gql, alice, { title: 'Half drained' });
     const stored = await subgraph.store.posts.findById(post.id).lean().exec();
-    // The copy happened, the clear did not.
-    await subgraph.store.outboxEvents.insertMany(stored!.pendingEvents.map(toOutboxEvent));
+    // The copy happened (a batch holds the event), the clear did not: the document still has it.
+    const firstBatch = await appendBatch(subgraph.store, stored!.pendingEvents);
 
     expect(await publishWith(new ContentOutbox(subgraph.store))).toBe(1);
     expect((await streamEvents()).map((event) => [event.type, event.entityId])).toEqual([
       ['PostCreated', post.id],
     ]);
     expect((await subgraph.store.posts.findById(post.id).lean().exec())?.pendingEvents).toEqual([]);
+    expect(await subgraph.store.outboxEvents.countDocuments()).toBe(0);
+    // The second drain moved the event into its own batch; the first, now empty, is dropped once old.
+    expect(await subgraph.store.outboxBatches.countDocuments({ _id: firstBatch })).toBe(1);
+    await publishWith(new ContentOutbox(subgraph.store, { abandonedAfterMs: 0 }));
+    expect(await subgraph.store.outboxBatches.countDocuments()).toBe(0);
+    expect(await streamEvents()).toHaveLength(1);
   });
 
   it('keeps an event written while the drain ran (version guard on the clear)', async () => {
@@ -293,5 +300,30 @@ describe('outbox relay', () => {
     await publishWith(new ContentOutbox(subgraph.store));
     expect((await subgraph.store.posts.findById(post.id).lean().exec())?.commentCount).toBe(1);
     expect((await streamEvents()).map((event) => event.type)).toEqual(['PostCreated', 'CommentAdded']);
+  });
+});
+
+describe('publish order', () => {
+  it('sorts a batch oldest first but never puts an entity’s later version first', () => {
+    const at = (iso: string) => new Date(iso);
+    const event = (id: string, entityId: string, version: number, occurredAt: string, sequence: number) => ({
+      _id: id,
+      batch: 'b',
+      sequence,
+      type: 'PostUpdated',
+      entity: 'Post',
+      entityId,
+      version,
+      occurredAt: at(occurredAt),
+      payload: null,
+    });
+    const events = [
+      // Written by an instance whose clock runs behind: v2 looks older than v1.
+      event('e3', 'p1', 2, '2025-01-01T00:00:01.000Z', 3),
+      event('e1', 'p1', 1, '2025-01-01T00:00:02.000Z', 1),
+      event('e2', 'p2', 1, '2025-01-01T00:00:00.000Z', 2),
+    ];
+    inPublishOrder(events);
+    expect(events.map((row) => row._id)).toEqual(['e2', 'e1', 'e3']);
   });
 });

@@ -57,7 +57,7 @@ async function snapshot() {
 }
 
 describe('seedContent', () => {
-  it('writes readable posts and comments, each with its pending event and a true commentCount', async () => {
+  it('writes readable posts and comments with a true commentCount, and an outbox event for each', async () => {
     const ids = await seedContent(options());
     expect(ids).toHaveLength(30);
     const { posts, comments } = await snapshot();
@@ -74,12 +74,21 @@ describe('seedContent', () => {
       expect(post.commentCount).toBe(2);
     }
     expect(new Set(posts.map((post) => post.title)).size).toBeGreaterThan(20);
-    const stored = await subgraph.store.posts.find({ hasPendingEvents: true }).lean().exec();
-    expect(stored).toHaveLength(30);
-    for (const post of stored)
-      expect(post.pendingEvents).toMatchObject([
-        { type: 'PostCreated', version: 1, payload: { title: post.title } },
-      ]);
+    const events = await subgraph.store.outboxEvents.find().lean().exec();
+    expect(events.filter((event) => event.type === 'CommentAdded')).toHaveLength(60);
+    const created = events.filter((event) => event.type === 'PostCreated');
+    expect(created.map((event) => event.entityId).sort()).toEqual([...ids].sort());
+    for (const event of created) {
+      const post = posts.find((candidate) => candidate._id.toHexString() === event.entityId);
+      expect(event).toMatchObject({
+        entity: 'Post',
+        version: 1,
+        payload: { title: post?.title, authorId: post?.authorId },
+      });
+    }
+    // Nothing embedded to clear later; one outbox batch per chunk of 7 posts.
+    expect(await subgraph.store.posts.countDocuments({ hasPendingEvents: true })).toBe(0);
+    expect(await subgraph.store.outboxBatches.countDocuments()).toBe(5);
   });
 
   it('is deterministic given random and now, and a re-run inserts nothing new', async () => {
@@ -87,6 +96,8 @@ describe('seedContent', () => {
     const first = await snapshot();
     expect(await seedContent(options())).toEqual(firstIds);
     expect(await snapshot()).toEqual(first);
+    // Events only for what a run inserted: the re-run added none.
+    expect(await subgraph.store.outboxEvents.countDocuments()).toBe(90);
 
     await clearCollections(subgraph);
     expect(await seedContent(options())).toEqual(firstIds);
@@ -116,9 +127,16 @@ describe('seedContent', () => {
       const events = (await redis.xrange(stream, '-', '+')).map(([, fields]) => parseEventFields(fields));
       expect(events.filter((event) => event.type === 'PostCreated')).toHaveLength(30);
       expect(events.filter((event) => event.type === 'CommentAdded')).toHaveLength(60);
-      // Oldest first: the seeded history replays in the order it happened.
-      const times = events.map((event) => Date.parse(event.occurredAt));
-      expect(times).toEqual([...times].sort((a, b) => a - b));
+      // The seeded history replays in order: posts oldest first, every comment after its post.
+      const postTimes = events
+        .filter((event) => event.type === 'PostCreated')
+        .map((event) => Date.parse(event.occurredAt));
+      expect(postTimes).toEqual([...postTimes].sort((a, b) => a - b));
+      const position = new Map(events.map((event, index) => [event.entityId, index]));
+      for (const [index, event] of events.entries()) {
+        if (event.type === 'CommentAdded')
+          expect(position.get(String(event.payload?.postId))).toBeLessThan(index);
+      }
     } finally {
       await relay.stop();
       await redis.del(stream);

@@ -1,11 +1,15 @@
 import { Schema } from 'mongoose';
 
 /**
- * The published log of domain events. Events reach it from the documents they were written with
- * (see pending-event.ts); `_id` is the event id, so copying the same event twice is a no-op.
+ * A domain event on its way to the stream. Events reach this collection from the documents they
+ * were written with (see pending-event.ts) or straight from the seed, always as one BATCH
+ * (outbox-batch.ts); `_id` is the event id, so copying the same event twice is a no-op. An event
+ * is deleted once published: the Redis stream is the log of published events.
  */
 export interface OutboxEventDocument {
   _id: string;
+  /** The batch it was copied with: every read and delete of the relay filters on it. */
+  batch: string;
   sequence: number;
   type: string;
   entity: string;
@@ -13,13 +17,12 @@ export interface OutboxEventDocument {
   version: number;
   occurredAt: Date;
   payload: Record<string, unknown> | null;
-  /** Null until the relay has put the event on the Redis stream. */
-  publishedAt: Date | null;
 }
 
 export const outboxEventSchema = new Schema<OutboxEventDocument>(
   {
     _id: { type: String, required: true },
+    batch: { type: String, required: true },
     sequence: { type: Number, required: true },
     type: { type: String, required: true },
     entity: { type: String, required: true },
@@ -27,10 +30,9 @@ export const outboxEventSchema = new Schema<OutboxEventDocument>(
     version: { type: Number, required: true },
     occurredAt: { type: Date, required: true },
     payload: { type: Schema.Types.Mixed, default: null },
-    publishedAt: { type: Date, default: null },
   },
   { collection: 'outbox_events', versionKey: false, timestamps: false, autoIndex: true, minimize: false },
 );
 
-// The relay reads unpublished events oldest first.
-outboxEventSchema.index({ publishedAt: 1, occurredAt: 1 });
+// The relay reads and deletes a batch at a time; PostDeleted events of a batch drive the purge.
+outboxEventSchema.index({ batch: 1, type: 1 });
