@@ -6,7 +6,7 @@ import { defaultSeedSize, type SeedSize } from './size.js';
 
 /**
  * The graph `npm start` seeds when the core has no users yet: 30% of `npm run seed`'s default, so
- * the first start is minutes, not a quarter of an hour (FerretDB inserts ~25-450 documents/s here).
+ * the first start stays short (FerretDB 1.24 sorts and filters most queries in memory).
  */
 export const demoSeedSize: SeedSize = {
   ...defaultSeedSize,
