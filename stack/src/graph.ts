@@ -19,6 +19,7 @@ interface Service {
   name: string;
   workspace: string;
   port: number;
+  env?: Record<string, string>;
 }
 
 const services: Service[] = [
@@ -26,7 +27,8 @@ const services: Service[] = [
   { name: 'content', workspace: 'subgraphs/content', port: 4002 },
   { name: 'social', workspace: 'subgraphs/social', port: 4003 },
   { name: 'search', workspace: 'subgraphs/search', port: 4004 },
-  { name: 'semantic', workspace: 'subgraphs/semantic', port: 4005 },
+  // Embedding is CPU-bound: the indexer runs in its own process so queries never wait behind it.
+  { name: 'semantic', workspace: 'subgraphs/semantic', port: 4005, env: { SEMANTIC_RUN_INDEXER: 'false' } },
 ];
 const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
 const children: { name: string; child: ChildProcess }[] = [];
@@ -94,15 +96,19 @@ async function main(): Promise<void> {
   say('compose', 'supergraph.graphql composed from supergraph.yaml');
 
   for (const service of services) {
-    const child = run(service.name, process.execPath, [
-      '--import',
-      'tsx',
-      `${service.workspace}/src/index.ts`,
-    ]);
+    const child = run(
+      service.name,
+      process.execPath,
+      ['--import', 'tsx', `${service.workspace}/src/index.ts`],
+      service.env,
+    );
     say(service.name, `starting on :${service.port} (log: ${logFile(service.name)})`);
     await waitReady(service.name, `http://127.0.0.1:${service.port}/ready`, child);
     say(service.name, 'ready');
   }
+
+  run('semantic-indexer', process.execPath, ['--import', 'tsx', 'subgraphs/semantic/src/runIndexer.ts']);
+  say('semantic-indexer', `started (log: ${logFile('semantic-indexer')})`);
 
   await seedIfEmpty((message) => say('seed', message));
 
