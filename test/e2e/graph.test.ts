@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { gql } from './client.js';
+import { eventually, gql } from './client.js';
 import { ObjectId, withStores } from './stores.js';
 
 const seeded = inject('seeded');
@@ -92,6 +92,14 @@ describe('one query across core, content and social', () => {
     const answer = await gql(profileQuery, { id: expected.user.id });
     expect(answer.errors).toBeUndefined();
     expect(answer.data).toEqual(expected);
+  });
+
+  it('caches a query spanning three subgraphs: every subgraph hints its types', async () => {
+    const id = seeded.userIds[3]!;
+    await eventually(
+      () => gql(profileQuery, { id }),
+      (answer) => answer.cache === 'HIT' && answer.errors === undefined,
+    );
   });
 
   it('asks each subgraph a fixed number of times whether a page holds 5 posts or 100', async () => {
