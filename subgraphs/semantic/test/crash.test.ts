@@ -100,16 +100,17 @@ describe('indexer crash and restart', () => {
 
     const first = startIndexerProcess();
     // Kill while a batch is delivered but not acknowledged, after some posts were written.
+    // Count first, pending last: the kill follows the pending check as closely as possible.
     await waitFor(
-      async () => (await pendingCount()) > 0 && (await index.count().catch(() => 0)) >= 16,
+      async () => (await index.count().catch(() => 0)) >= 16 && (await pendingCount()) > 0,
       60_000,
       'the first indexer to be part-way through the stream',
     );
     first.kill('SIGKILL');
     expect(await exited(first)).toBe('SIGKILL');
-    const pendingAtCrash = await pendingCount();
     const indexedAtCrash = await index.count();
-    expect(pendingAtCrash).toBeGreaterThan(0);
+    // The batch seen pending may have been acknowledged in the instant before the kill landed
+    // (nothing pending any more); what must hold is that the crash left work undone.
     expect(indexedAtCrash).toBeLessThan(POSTS);
 
     const second = startIndexerProcess();
