@@ -1,4 +1,5 @@
 import { Schema } from 'mongoose';
+import { domainEventFields } from './pending-event.js';
 
 /**
  * A domain event on its way to the stream. Events reach this collection from the documents they
@@ -23,13 +24,7 @@ export const outboxEventSchema = new Schema<OutboxEventDocument>(
   {
     _id: { type: String, required: true },
     batch: { type: String, required: true },
-    sequence: { type: Number, required: true },
-    type: { type: String, required: true },
-    entity: { type: String, required: true },
-    entityId: { type: String, required: true },
-    version: { type: Number, required: true },
-    occurredAt: { type: Date, required: true },
-    payload: { type: Schema.Types.Mixed, default: null },
+    ...domainEventFields,
   },
   { collection: 'outbox_events', versionKey: false, timestamps: false, autoIndex: true, minimize: false },
 );

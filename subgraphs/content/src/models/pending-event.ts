@@ -28,17 +28,19 @@ export interface CarriesPendingEvents {
   hasPendingEvents: boolean;
 }
 
+/** The fields of a domain event, stored alike in documents (pending) and in `outbox_events`. */
+export const domainEventFields = {
+  sequence: { type: Number, required: true },
+  type: { type: String, required: true },
+  entity: { type: String, required: true },
+  entityId: { type: String, required: true },
+  version: { type: Number, required: true },
+  occurredAt: { type: Date, required: true },
+  payload: { type: Schema.Types.Mixed, default: null },
+} as const;
+
 export const pendingEventSchema = new Schema<PendingEvent>(
-  {
-    eventId: { type: String, required: true },
-    sequence: { type: Number, required: true },
-    type: { type: String, required: true },
-    entity: { type: String, required: true },
-    entityId: { type: String, required: true },
-    version: { type: Number, required: true },
-    occurredAt: { type: Date, required: true },
-    payload: { type: Schema.Types.Mixed, default: null },
-  },
+  { eventId: { type: String, required: true }, ...domainEventFields },
   { _id: false, minimize: false },
 );
 

@@ -12,9 +12,10 @@ import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import {
   bulkLines,
   bulkResults,
-  describeEngineError,
-  EngineRequestError,
   EngineUnavailableError,
+  guardedCalls,
+  isNotFound,
+  responseError,
   searchResult,
   type AliasAction,
   type BulkItemResult,
@@ -27,13 +28,8 @@ import {
 import type { EngineConnection } from './opensearch.js';
 
 function translate(error: unknown): Error {
-  if (error instanceof errors.ResponseError) {
-    const status = error.statusCode ?? 500;
-    const { type, reason } = describeEngineError(error.body);
-    if (status === 429 || status >= 500)
-      return new EngineUnavailableError('elasticsearch', `${status} ${type}: ${reason}`);
-    return new EngineRequestError('elasticsearch', status, type, reason);
-  }
+  if (error instanceof errors.ResponseError)
+    return responseError('elasticsearch', error.statusCode ?? 500, error.body);
   if (
     error instanceof errors.ConnectionError ||
     error instanceof errors.TimeoutError ||
@@ -45,15 +41,7 @@ function translate(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-async function call<T>(request: () => Promise<T>): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    throw translate(error);
-  }
-}
-
-const isNotFound = (error: unknown): boolean => error instanceof EngineRequestError && error.status === 404;
+const call = guardedCalls(translate);
 
 export function createElasticsearchEngine(connection: EngineConnection): SearchEngine {
   const auth = connection.apiKey

@@ -129,6 +129,31 @@ export function describeEngineError(body: unknown): { type: string; reason: stri
   return { type: 'error', reason: typeof body === 'string' ? body : JSON.stringify(body) };
 }
 
+/**
+ * An error status and body of either client -> the engine's two error kinds. 429 (rejected
+ * execution) and 5xx mean "try later", not "your request is wrong".
+ */
+export function responseError(engine: EngineKind, status: number, body: unknown): Error {
+  const { type, reason } = describeEngineError(body);
+  if (status === 429 || status >= 500)
+    return new EngineUnavailableError(engine, `${status} ${type}: ${reason}`);
+  return new EngineRequestError(engine, status, type, reason);
+}
+
+/** Wraps a driver's client calls so callers only ever see the engine's error kinds. */
+export function guardedCalls(translate: (error: unknown) => Error) {
+  return async function call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw translate(error);
+    }
+  };
+}
+
+export const isNotFound = (error: unknown): boolean =>
+  error instanceof EngineRequestError && error.status === 404;
+
 interface RawBulkItem {
   _index?: string;
   _id?: string;

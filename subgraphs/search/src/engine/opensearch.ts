@@ -2,9 +2,10 @@ import { Client, errors, type API } from '@opensearch-project/opensearch';
 import {
   bulkLines,
   bulkResults,
-  describeEngineError,
-  EngineRequestError,
   EngineUnavailableError,
+  guardedCalls,
+  isNotFound,
+  responseError,
   searchResult,
   type AliasAction,
   type BulkItemResult,
@@ -25,14 +26,8 @@ export interface EngineConnection {
 
 /** Client errors -> the engine's two error kinds, so callers never see a client's classes. */
 function translate(error: unknown): Error {
-  if (error instanceof errors.ResponseError) {
-    const status = error.statusCode ?? 500;
-    const { type, reason } = describeEngineError(error.body);
-    // 429 (rejected execution) and 5xx mean "try later", not "your request is wrong".
-    if (status === 429 || status >= 500)
-      return new EngineUnavailableError('opensearch', `${status} ${type}: ${reason}`);
-    return new EngineRequestError('opensearch', status, type, reason);
-  }
+  if (error instanceof errors.ResponseError)
+    return responseError('opensearch', error.statusCode ?? 500, error.body);
   if (
     error instanceof errors.ConnectionError ||
     error instanceof errors.TimeoutError ||
@@ -43,15 +38,7 @@ function translate(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-async function call<T>(request: () => Promise<T>): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    throw translate(error);
-  }
-}
-
-const isNotFound = (error: unknown): boolean => error instanceof EngineRequestError && error.status === 404;
+const call = guardedCalls(translate);
 
 /** The engine on `@opensearch-project/opensearch` (verified against OpenSearch 2.19 here). */
 export function createOpenSearchEngine(connection: EngineConnection): SearchEngine {
