@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { eventually, gql } from './client.js';
+import { subgraphUrl } from './namespace.js';
 import { ObjectId, withStores } from './stores.js';
 
 const seeded = inject('seeded');
@@ -105,7 +106,7 @@ describe('one query across core, content and social', () => {
   it('asks each subgraph a fixed number of times whether a page holds 5 posts or 100', async () => {
     const feedPage = `query Page($first: Int) { posts(first: $first) { edges { node { id author { handle } likeCount commentCount } } } }`;
     const subgraphCalls = async () => {
-      const urls = ['4101', '4102', '4103'].map((port) => `http://127.0.0.1:${port}/metrics`);
+      const urls = (['core', 'content', 'social'] as const).map((name) => subgraphUrl(name, '/metrics'));
       const bodies = await Promise.all(urls.map(async (url) => (await fetch(url)).text()));
       return bodies.map((body) =>
         [...body.matchAll(/^graphql_requests_total\{[^}]*\} (\d+)/gm)].reduce(
@@ -129,9 +130,9 @@ describe('one query across core, content and social', () => {
   });
 
   it("exposes each read model's consumer lag on /metrics, zero once caught up", async () => {
-    const search = await (await fetch('http://127.0.0.1:4104/metrics')).text();
+    const search = await (await fetch(subgraphUrl('search', '/metrics'))).text();
     expect(search).toMatch(/^events_consumer_lag\{group="search-indexer",service="search"\} 0$/m);
-    const semantic = await (await fetch('http://127.0.0.1:4105/metrics')).text();
+    const semantic = await (await fetch(subgraphUrl('semantic', '/metrics'))).text();
     expect(semantic).toMatch(/^events_consumer_lag\{group="e2e-semantic-indexer",service="semantic"\} 0$/m);
   });
 

@@ -93,17 +93,27 @@ export const postgres: StoreDef = {
 
   async probe(url, ctx) {
     // Before afterReady creates the app role only the local superuser can log in, over the socket.
-    // A cluster not started by the stack (external, docker compose) has no socket of ours.
+    // A cluster not started by the stack (external, another clone's, docker compose) is probed over
+    // TCP with the app role; a socket file left by a killed cluster of ours must not hide it.
     const ownSocket = !isExternal(url) && existsSync(join(socketDir(ctx), `.s.PGSQL.${portOf(url, 5432)}`));
-    const client = ownSocket
-      ? superuserClient(ctx, url)
-      : new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 2000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-    } finally {
-      await client.end().catch(() => undefined);
+    const attempts = [
+      ...(ownSocket ? [() => superuserClient(ctx, url)] : []),
+      () => new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 2000 }),
+    ];
+    let lastError: unknown;
+    for (const connect of attempts) {
+      const client = connect();
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return;
+      } catch (error) {
+        lastError = error;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
     }
+    throw lastError;
   },
 
   async afterReady(ctx, url) {
