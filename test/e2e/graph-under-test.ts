@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client as OpenSearch } from '@opensearch-project/opensearch';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -9,6 +10,7 @@ import { e2e, graphEnv } from './namespace.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const logDir = join(repoRoot, '.data', 'logs', 'e2e');
+const exitWithParent = pathToFileURL(join(import.meta.dirname, 'exit-with-parent.ts')).href;
 
 export interface RunningGraph {
   processes: { name: string; child: ChildProcess }[];
@@ -71,10 +73,10 @@ async function waitReady(
 function start(name: string, entry: string): { name: string; child: ChildProcess } {
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, `${name}.log`));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', exitWithParent, entry], {
     cwd: repoRoot,
     env: { ...process.env, ...graphEnv() },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
