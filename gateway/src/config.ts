@@ -23,6 +23,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
     .min(1024)
     .default(256 * 1024),
   GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Identical queries in flight at once (same subgraph, viewer, operation, variables) share one call. */
+  GATEWAY_DEDUPE_INFLIGHT: flag.default(true),
   GATEWAY_QUERY_PLAN_CACHE_MIB: z.coerce.number().int().min(1).default(30),
   /**
    * Redis commands of the cache give up after this long: a slow Redis must not slow answers. Not

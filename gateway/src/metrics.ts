@@ -49,6 +49,12 @@ export function createGatewayMetrics() {
       labelNames: ['subgraph', 'kind'] as const,
       registers: [registry],
     }),
+    subgraphShared: new Counter({
+      name: 'gateway_subgraph_shared_total',
+      help: 'Subgraph calls saved: a query identical to one already in flight shared its answer',
+      labelNames: ['subgraph'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -96,6 +96,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         url: subgraphUrlOverride(name) ?? url ?? '',
         secret: config.GATEWAY_SHARED_SECRET,
         timeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+        dedupe: config.GATEWAY_DEDUPE_INFLIGHT,
         metrics,
       }),
   });
