@@ -18,10 +18,35 @@ export function createMetrics(service: string) {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, requests, duration };
+  const storeRequests = new Counter({
+    name: 'store_requests_total',
+    help: 'Round trips to a store, counted at the driver: SQL statements, MongoDB commands, Cypher queries, search engine HTTP requests, Weaviate requests',
+    labelNames: ['store'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, duration, storeRequests };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The `store` label of `store_requests_total`. */
+export type StoreName = 'postgres' | 'mongodb' | 'neo4j' | 'opensearch' | 'weaviate' | 'redis';
+
+/** Counts round trips to one store; what a store module takes, so it need not know prom-client. */
+export interface StoreRequestCounter {
+  /** One round trip to the store. */
+  inc(): void;
+}
+
+/**
+ * `store_requests_total{store}` of one store in a service's registry, for the store module to call
+ * at its driver's hook. The series is shown (at 0) from the start, so a rate over a scrape
+ * interval that began before the first round trip is still defined.
+ */
+export function storeRequestCounter(metrics: Metrics, store: StoreName): StoreRequestCounter {
+  metrics.storeRequests.inc({ store }, 0);
+  return { inc: () => metrics.storeRequests.inc({ store }) };
+}
 
 /**
  * `events_consumer_lag{group}`: events in the stream a read model has not applied yet (not yet

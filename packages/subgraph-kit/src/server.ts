@@ -39,6 +39,11 @@ export interface SubgraphOptions<TContext extends RequestContext> {
   maxBodyBytes?: number;
   plugins?: ApolloServerPlugin<TContext>[];
   log?: Logger;
+  /**
+   * The registry served on /metrics, when the subgraph made it before its stores (to hand their
+   * drivers `storeRequestCounter`s); `createMetrics(name)` otherwise.
+   */
+  metrics?: Metrics;
 }
 
 export interface RunningSubgraph {
@@ -66,7 +71,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   options: SubgraphOptions<TContext>,
 ): Promise<RunningSubgraph> {
   const log = options.log ?? createLogger(options.name);
-  const metrics = createMetrics(options.name);
+  const metrics = options.metrics ?? createMetrics(options.name);
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
   const httpServer = createServer();
   const apollo = new ApolloServer<TContext>({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { StoreName } from './metrics.js';
 import { signViewerHeaders } from './viewer.js';
 
 export interface GraphQLResult<TData = Record<string, unknown>> {
@@ -27,4 +28,20 @@ export async function callAsGateway<TData = Record<string, unknown>>(
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResult<TData>;
+}
+
+/**
+ * `store_requests_total{store}` as a subgraph serves it on /metrics (0 when the series is absent).
+ * `url` is the subgraph's GraphQL URL; /metrics is on the same server.
+ */
+export async function scrapeStoreRequests(url: string, store: StoreName): Promise<number> {
+  const response = await fetch(new URL('/metrics', url));
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+  const text = await response.text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^store_requests_total\{([^}]*)\} (\S+)$/.exec(line);
+    if (match && match[1]!.split(',').includes(`store="${store}"`)) total += Number(match[2]);
+  }
+  return total;
 }
