@@ -1,3 +1,4 @@
+import type { StoreRequestCounter } from '@aetherial/subgraph-kit';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { Prisma, PrismaClient } from './generated/prisma/client.js';
@@ -24,13 +25,22 @@ export interface DbOptions {
   poolSize?: number;
   /** Where Prisma's warnings and errors go. */
   onLog?: (level: 'warn' | 'error', message: string) => void;
+  /** Counts every round trip to PostgreSQL (`store_requests_total{store="postgres"}`). */
+  requests?: StoreRequestCounter;
 }
 
 /** Interactive transactions wait at most this long for a connection and may run this long. */
 export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
 
-export function createDb({ databaseUrl, poolSize = 10, onLog }: DbOptions): CoreDb {
+export function createDb({ databaseUrl, poolSize = 10, onLog, requests }: DbOptions): CoreDb {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  if (requests) {
+    // Counted at the wire, on every connection of the pool: PostgreSQL ends each round trip (a
+    // statement, or BEGIN/COMMIT/ROLLBACK of a transaction, failed ones too) with ReadyForQuery.
+    // Prisma's query events would miss the BEGIN of every transaction. The connection's own
+    // start-up ReadyForQuery has passed when the pool emits 'connect', so it is not counted.
+    pool.on('connect', (client) => client.connection.on('readyForQuery', () => requests.inc()));
+  }
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PrismaClient({
     adapter,

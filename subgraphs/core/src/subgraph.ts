@@ -1,5 +1,12 @@
 import { startOutboxRelay, type RunningRelay } from '@aetherial/events';
-import { createLogger, loadTypeDefs, startSubgraph, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import {
+  createLogger,
+  createMetrics,
+  loadTypeDefs,
+  startSubgraph,
+  storeRequestCounter,
+  type RunningSubgraph,
+} from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import { tokenIssuer } from './auth.js';
 import type { CoreConfig } from './config.js';
@@ -21,10 +28,12 @@ export async function createSubgraph(config: CoreConfig): Promise<RunningCoreSub
   if (config.CORE_MIGRATE_ON_START) {
     await migrate({ databaseUrl: config.CORE_DATABASE_URL, log: (message) => log.info(message) });
   }
+  const metrics = createMetrics('core');
   const db = createDb({
     databaseUrl: config.CORE_DATABASE_URL,
     poolSize: config.CORE_DATABASE_POOL_SIZE,
     onLog: (level, message) => log[level]({ source: 'prisma' }, message),
+    requests: storeRequestCounter(metrics, 'postgres'),
   });
   let redis: Redis | null = null;
   let relay: RunningRelay | null = null;
@@ -52,6 +61,7 @@ export async function createSubgraph(config: CoreConfig): Promise<RunningCoreSub
         await db.$disconnect();
       },
       log,
+      metrics,
     });
     return { ...running, db, relay };
   } catch (error) {
