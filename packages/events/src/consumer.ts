@@ -19,6 +19,16 @@ export interface ConsumerOptions {
   blockMs?: number;
   /** Deliveries before an event goes to the dead-letter stream with the failure reason. */
   maxDeliveries?: number;
+  /**
+   * Tells an outage of the read model's store (down, restarting, overloaded) from a failure of the
+   * events themselves. A transient failure is retried with backoff for as long as it lasts, counts
+   * no delivery towards `maxDeliveries` and acknowledges nothing; no later entry is read meanwhile,
+   * so the consumer lag shows the outage. Anything else counts as before. An error about the event
+   * itself must not be called transient: that event would hold the read model up forever.
+   */
+  isTransient?: (error: unknown) => boolean;
+  /** Cap of the backoff between retries, of a failing event and while the store is unavailable. */
+  maxRetryDelayMs?: number;
   /** Pending entries idle this long belonged to a crashed consumer and are claimed. */
   claimIdleMs?: number;
   /** Start a new group at the beginning of the stream ('0', replay) or only new events ('$'). */
@@ -48,7 +58,8 @@ async function ensureGroup(redis: Redis, stream: string, group: string, startFro
 /**
  * A Redis Streams consumer-group loop: reads new entries, reclaims entries a crashed consumer left
  * pending, acknowledges only after `handle` succeeded, and moves an entry that keeps failing to the
- * dead-letter stream (with the reason) so one poison event does not stop the read model.
+ * dead-letter stream (with the reason) so one poison event does not stop the read model. Failures
+ * `isTransient` calls an outage of the store are waited out instead: they never dead-letter.
  */
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const {
@@ -61,6 +72,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     batchSize = 200,
     blockMs = 1000,
     maxDeliveries = 5,
+    isTransient = () => false,
+    maxRetryDelayMs = 5000,
     claimIdleMs = 10_000,
     startFrom = '0',
   } = options;
@@ -71,6 +84,57 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   await ensureGroup(redis, stream, group, startFrom);
   let stopped = false;
   const failures = new Map<string, number>();
+  /** The store outage being waited out, if any: logged when it starts and when it ends. */
+  let outage: { since: number; retries: number } | undefined;
+  let wake: () => void = () => undefined;
+  /** A wait that stop() cuts short. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopped) return resolve();
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const endOutage = () => {
+    if (!outage) return;
+    log.info(
+      { group, retries: outage.retries, ms: Date.now() - outage.since },
+      'store available again; consuming',
+    );
+    outage = undefined;
+  };
+
+  /**
+   * Calls `handle` until it succeeds (true) or fails for a reason that is not transient (thrown),
+   * waiting out a store outage with capped backoff; false when stopped during the outage.
+   */
+  const handleThroughOutage = async (events: DomainEvent[], ids: string[]): Promise<boolean> => {
+    for (;;) {
+      try {
+        await handle(events);
+        endOutage();
+        return true;
+      } catch (error) {
+        if (!isTransient(error)) {
+          endOutage(); // the store answered; the events are at fault
+          throw error;
+        }
+        if (!outage) {
+          outage = { since: Date.now(), retries: 0 };
+          log.warn({ err: error, group }, 'store unavailable; events wait in the stream until it is back');
+        }
+        outage.retries += 1;
+        if (stopped) return false;
+        await pause(Math.min(maxRetryDelayMs, 100 * 2 ** outage.retries));
+        if (stopped) return false;
+        // Alive, only waiting: reset the entries' idle time so no other consumer claims them.
+        if (ids.length > 0)
+          await redis.xclaim(stream, group, consumer, 0, ...ids, 'JUSTID').catch(() => undefined);
+      }
+    }
+  };
 
   const deadLetter = async (entry: StreamEntry, reason: string) => {
     await redis
@@ -101,16 +165,24 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
         await deadLetter(entry, `unreadable event: ${(error as Error).message}`);
       }
     }
+    const ids = parsed.map((p) => p.entry[0]);
     try {
-      await handle(parsed.map((p) => p.event));
-      if (parsed.length > 0) await redis.xack(stream, group, ...parsed.map((p) => p.entry[0]));
+      if (
+        !(await handleThroughOutage(
+          parsed.map((p) => p.event),
+          ids,
+        ))
+      )
+        return;
+      if (parsed.length > 0) await redis.xack(stream, group, ...ids);
       return;
     } catch (error) {
       log.warn({ err: error, group, batch: parsed.length }, 'batch failed; retrying its events one by one');
     }
     for (const { entry, event } of parsed) {
+      if (stopped) return; // unacknowledged entries stay pending for the next start
       try {
-        await handle([event]);
+        if (!(await handleThroughOutage([event], [entry[0]]))) return;
         await redis.xack(stream, group, entry[0]);
         failures.delete(entry[0]);
       } catch (error) {
@@ -121,7 +193,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
           await deadLetter(entry, (error as Error).message);
         } else {
           log.warn({ err: error, entryId: entry[0], attempt: count }, 'event failed; will retry');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** count)));
+          await pause(Math.min(maxRetryDelayMs, 100 * 2 ** count));
         }
       }
     }
@@ -221,6 +293,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     },
     stop: async () => {
       stopped = true;
+      wake();
       await loop;
       redis.disconnect();
     },
