@@ -1,3 +1,4 @@
+import type { StoreRequestCounter } from '@aetherial/subgraph-kit';
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { commentSchema, type CommentDocument } from './models/comment.js';
 import { outboxBatchSchema, type OutboxBatchDocument } from './models/outbox-batch.js';
@@ -20,6 +21,11 @@ export interface StoreOptions {
   dbName?: string;
   /** Driver command monitoring, so tests can count round trips at the driver boundary. */
   monitorCommands?: boolean;
+  /**
+   * Counts every command the driver sends (`store_requests_total{store="mongodb"}`), from its
+   * command monitoring (turned on for it); the driver's own heartbeats are not commands.
+   */
+  requests?: StoreRequestCounter;
 }
 
 /**
@@ -31,12 +37,14 @@ export async function connectStore(url: string, options: StoreOptions = {}): Pro
   const connection = await mongoose
     .createConnection(url, {
       ...(options.dbName ? { dbName: options.dbName } : {}),
-      monitorCommands: options.monitorCommands ?? false,
+      monitorCommands: (options.monitorCommands ?? false) || options.requests !== undefined,
       serverSelectionTimeoutMS: 10_000,
       autoIndex: true,
       autoCreate: true,
     })
     .asPromise();
+  const { requests } = options;
+  if (requests) connection.getClient().on('commandStarted', () => requests.inc());
   // Filters are built from validated values only; unknown paths in a filter are a bug, not data.
   connection.set('strictQuery', true);
   const posts = connection.model<PostDocument>('Post', postSchema);

@@ -1,5 +1,12 @@
 import { startOutboxRelay, type RunningRelay } from '@aetherial/events';
-import { createLogger, loadTypeDefs, startSubgraph, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import {
+  createLogger,
+  createMetrics,
+  loadTypeDefs,
+  startSubgraph,
+  storeRequestCounter,
+  type RunningSubgraph,
+} from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import type { ContentConfig } from './config.js';
 import type { ContentContext } from './context.js';
@@ -26,7 +33,11 @@ export async function createSubgraph(
   options: CreateContentSubgraphOptions = {},
 ): Promise<ContentSubgraph> {
   const log = createLogger('content', config.LOG_LEVEL);
-  const store = await connectStore(config.MONGODB_URL, options);
+  const metrics = createMetrics('content');
+  const store = await connectStore(config.MONGODB_URL, {
+    ...options,
+    requests: storeRequestCounter(metrics, 'mongodb'),
+  });
   const outbox = new ContentOutbox(store);
   let redis: Redis | null = null;
   let relay: RunningRelay | null = null;
@@ -48,6 +59,7 @@ export async function createSubgraph(
       gatewaySecret: config.GATEWAY_SHARED_SECRET,
       allowUnsigned: config.CONTENT_ALLOW_UNSIGNED && config.NODE_ENV !== 'production',
       log,
+      metrics,
       context: (base) => ({ ...base, store, loaders: createLoaders(store, base.viewer.userId) }),
       ready: () => store.ping(),
       close: async () => {
