@@ -42,6 +42,20 @@ async function errorFromResponse(response: FetcherResponse): Promise<GraphQLErro
   });
 }
 
+/** Headers of one client request's subgraph calls, signed once however many calls its plan makes. */
+const signedHeaders = new WeakMap<object, Record<string, string>>();
+
+function requestHeaders(secret: string, context: Partial<GatewayContext> | undefined): Record<string, string> {
+  const known = context && signedHeaders.get(context);
+  if (known) return known;
+  const headers = {
+    'content-type': 'application/json',
+    ...signViewerHeaders(secret, context?.viewerId ?? null, context?.requestId ?? 'internal'),
+  };
+  if (context) signedHeaders.set(context, headers);
+  return headers;
+}
+
 /**
  * Calls one subgraph: signs the viewer, passes the request id, restricts the response's cache
  * policy by the subgraph's `Cache-Control`, collects cache tags and metrics. Does what Apollo's
@@ -62,10 +76,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { metrics, name, url, secret } = this.options;
     const { request, context } = options;
     if (!request.query) throw new Error('Missing query');
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      ...signViewerHeaders(secret, context?.viewerId ?? null, context?.requestId ?? 'internal'),
-    };
+    const headers = requestHeaders(secret, context);
     const body = JSON.stringify({
       query: request.query,
       ...(request.operationName ? { operationName: request.operationName } : {}),
