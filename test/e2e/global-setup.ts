@@ -5,14 +5,16 @@ import { claimRun } from './claim-run.js';
 export default async function setup(project: TestProject) {
   await claimRun();
   // Imported only now: namespace.ts reads the ports and stream claimRun() just chose.
-  const { startGraph, resetNamespace } = await import('./graph-under-test.js');
-  const { waitForReadModels } = await import('./read-models.js');
-  const { seedSmallGraph } = await import('./seed.js');
-  await resetNamespace();
-  const graph = await startGraph();
+  const { e2e } = await import('./namespace.js');
+  const { startGraph, resetNamespace } = await import('../graph/graph-under-test.js');
+  const { waitForReadModels } = await import('../graph/read-models.js');
+  const { e2eSeedSize, seedSmallGraph } = await import('./seed.js');
+  const { seedEvents } = await import('../graph/seed.js');
+  await resetNamespace(e2e);
+  const graph = await startGraph(e2e);
   try {
-    project.provide('seeded', await seedSmallGraph());
-    await waitForReadModels();
+    project.provide('seeded', await seedSmallGraph(e2e));
+    await waitForReadModels(e2e, { minEvents: seedEvents(e2eSeedSize) });
   } catch (error) {
     await graph.stop();
     throw error;

@@ -4,47 +4,109 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client as OpenSearch } from '@opensearch-project/opensearch';
 import { Redis } from 'ioredis';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type ObjectId } from 'mongodb';
+import neo4j from 'neo4j-driver';
 import pg from 'pg';
-import { e2e, graphEnv } from './namespace.js';
+import { graphEnv, SUBGRAPHS, type GraphNamespace } from './namespace.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const logDir = join(repoRoot, '.data', 'logs', 'e2e');
 const exitWithParent = pathToFileURL(join(import.meta.dirname, 'exit-with-parent.ts')).href;
+const logDir = (ns: GraphNamespace) => join(repoRoot, '.data', 'logs', ns.name);
 
 export interface RunningGraph {
   processes: { name: string; child: ChildProcess }[];
   stop: () => Promise<void>;
 }
 
-/** Empties the e2e namespace in every store, so each run starts from the same state. */
-export async function resetNamespace(): Promise<void> {
-  const admin = new pg.Client({ connectionString: e2e.adminDatabaseUrl });
+/** A gateway process of the graph: its own name (and log), port and extra environment. */
+export interface GatewaySpec {
+  name: string;
+  port: number;
+  env?: Record<string, string>;
+}
+
+/** Ids of the users and posts the namespace holds, read from its own sources of truth (none if absent). */
+async function ownedIds(ns: GraphNamespace): Promise<string[]> {
+  const ids: string[] = [];
+  const sql = new pg.Client({ connectionString: ns.databaseUrl });
+  try {
+    await sql.connect();
+    ids.push(...(await sql.query<{ id: string }>('SELECT id FROM "User"')).rows.map((row) => row.id));
+  } catch {
+    // no database or no table yet: nothing of ours in Neo4j from core
+  } finally {
+    await sql.end().catch(() => undefined);
+  }
+  const mongo = await MongoClient.connect(ns.mongodbUrl);
+  try {
+    const posts = await mongo
+      .db()
+      .collection<{ _id: ObjectId }>('posts')
+      .find({}, { projection: { _id: 1 } })
+      .toArray();
+    ids.push(...posts.map((post) => post._id.toHexString()));
+  } finally {
+    await mongo.close();
+  }
+  return ids;
+}
+
+/**
+ * Removes the namespace's users and posts (with their follows and likes) from the shared Neo4j
+ * database: only ids that live in the namespace's own databases, so nothing of the demo graph or of
+ * another namespace is touched.
+ */
+async function removeOwnedNodes(ns: GraphNamespace): Promise<void> {
+  const ids = await ownedIds(ns);
+  if (ids.length === 0) return;
+  const auth =
+    process.env.NEO4J_USER && process.env.NEO4J_PASSWORD
+      ? neo4j.auth.basic(process.env.NEO4J_USER, process.env.NEO4J_PASSWORD)
+      : undefined;
+  const driver = neo4j.driver(ns.neo4jUrl, auth);
+  try {
+    for (let start = 0; start < ids.length; start += 1000) {
+      const batch = ids.slice(start, start + 1000);
+      for (const label of ['User', 'Post']) {
+        await driver.executeQuery(`UNWIND $ids AS id MATCH (n:${label} {id: id}) DETACH DELETE n`, {
+          ids: batch,
+        });
+      }
+    }
+  } finally {
+    await driver.close();
+  }
+}
+
+/** Empties the namespace in every store, so each run starts from the same state. */
+export async function resetNamespace(ns: GraphNamespace): Promise<void> {
+  await removeOwnedNodes(ns);
+  const admin = new pg.Client({ connectionString: ns.adminDatabaseUrl });
   await admin.connect();
   try {
-    await admin.query('DROP DATABASE IF EXISTS aetherial_e2e WITH (FORCE)');
-    await admin.query('CREATE DATABASE aetherial_e2e');
+    await admin.query(`DROP DATABASE IF EXISTS ${ns.database} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${ns.database}`);
   } finally {
     await admin.end();
   }
-  const mongo = await MongoClient.connect(e2e.mongodbUrl);
+  const mongo = await MongoClient.connect(ns.mongodbUrl);
   await mongo.db().dropDatabase();
   await mongo.close();
-  const redis = new Redis(e2e.redisUrl);
+  const redis = new Redis(ns.redisUrl);
   await redis.flushdb();
   redis.disconnect();
-  const search = new OpenSearch({ node: process.env.SEARCH_URL ?? 'http://127.0.0.1:9200' });
-  await search.indices.delete({ index: `${e2e.searchAlias}*` }).catch(() => undefined);
+  const search = new OpenSearch({ node: ns.searchUrl });
+  await search.indices.delete({ index: `${ns.searchAlias}*` }).catch(() => undefined);
   await search.close();
-  const weaviate = process.env.WEAVIATE_URL ?? 'http://127.0.0.1:8080';
-  await fetch(`${weaviate}/v1/schema/${e2e.semanticCollection}`, { method: 'DELETE' });
+  await fetch(`${ns.weaviateUrl}/v1/schema/${ns.semanticCollection}`, { method: 'DELETE' });
 }
 
-function tail(name: string): string {
+/** The last lines of a process's log in the namespace's log directory. */
+export function logTail(ns: GraphNamespace, name: string, lines = 25): string {
   try {
-    return readFileSync(join(logDir, `${name}.log`), 'utf8')
+    return readFileSync(join(logDir(ns), `${name}.log`), 'utf8')
       .split('\n')
-      .slice(-25)
+      .slice(-lines)
       .join('\n');
   } catch {
     return '(no log)';
@@ -52,6 +114,7 @@ function tail(name: string): string {
 }
 
 async function waitReady(
+  ns: GraphNamespace,
   name: string,
   port: number,
   child: ChildProcess,
@@ -59,7 +122,8 @@ async function waitReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${tail(name)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with ${child.exitCode}:\n${logTail(ns, name)}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return;
     } catch {
@@ -67,15 +131,20 @@ async function waitReady(
     }
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 250));
   }
-  throw new Error(`${name} not ready on :${port} after ${timeoutMs} ms:\n${tail(name)}`);
+  throw new Error(`${name} not ready on :${port} after ${timeoutMs} ms:\n${logTail(ns, name)}`);
 }
 
-function start(name: string, entry: string): { name: string; child: ChildProcess } {
-  mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(join(logDir, `${name}.log`));
+function start(
+  ns: GraphNamespace,
+  name: string,
+  entry: string,
+  env: Record<string, string> = {},
+): { name: string; child: ChildProcess } {
+  mkdirSync(logDir(ns), { recursive: true });
+  const log = createWriteStream(join(logDir(ns), `${name}.log`));
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', exitWithParent, entry], {
     cwd: repoRoot,
-    env: { ...process.env, ...graphEnv() },
+    env: { ...process.env, ...graphEnv(ns), ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);
@@ -83,8 +152,15 @@ function start(name: string, entry: string): { name: string; child: ChildProcess
   return { name, child };
 }
 
-/** Starts the five subgraphs (in parallel) and then the gateway, each in its own process. */
-export async function startGraph(): Promise<RunningGraph> {
+/**
+ * Starts the five subgraphs (in parallel) and then the gateways (by default one, `gateway` on the
+ * namespace's gateway port), each in its own process, logging to `.data/logs/<namespace>/<name>.log`.
+ */
+export async function startGraph(
+  ns: GraphNamespace,
+  options: { gateways?: GatewaySpec[] } = {},
+): Promise<RunningGraph> {
+  const gateways = options.gateways ?? [{ name: 'gateway', port: ns.gatewayPort }];
   const processes: RunningGraph['processes'] = [];
   const stop = async () => {
     await Promise.all(
@@ -101,15 +177,21 @@ export async function startGraph(): Promise<RunningGraph> {
     );
   };
   try {
-    const subgraphs = Object.entries(e2e.ports).map(([name, port]) => ({
-      port,
-      ...start(name, `subgraphs/${name}/src/index.ts`),
+    const subgraphs = SUBGRAPHS.map((name) => ({
+      port: ns.ports[name],
+      ...start(ns, name, `subgraphs/${name}/src/index.ts`),
     }));
     processes.push(...subgraphs);
-    await Promise.all(subgraphs.map(({ name, port, child }) => waitReady(name, port, child)));
-    const gateway = start('gateway', 'gateway/src/index.ts');
-    processes.push(gateway);
-    await waitReady('gateway', e2e.gatewayPort, gateway.child);
+    await Promise.all(subgraphs.map(({ name, port, child }) => waitReady(ns, name, port, child)));
+    const started = gateways.map((gateway) => ({
+      port: gateway.port,
+      ...start(ns, gateway.name, 'gateway/src/index.ts', {
+        GATEWAY_PORT: String(gateway.port),
+        ...gateway.env,
+      }),
+    }));
+    processes.push(...started);
+    await Promise.all(started.map(({ name, port, child }) => waitReady(ns, name, port, child)));
   } catch (error) {
     await stop();
     throw error;

@@ -13,12 +13,47 @@ import type { SeedSize } from './size.js';
 /** Timestamps are spread over the year before this instant, so the same seed gives the same graph. */
 const SEED_NOW = new Date('2026-11-01T00:00:00Z');
 
-async function timed<T>(log: (message: string) => void, label: string, work: () => Promise<T>): Promise<T> {
+/** Where a seed writes: the three sources of truth (search and semantic fill up from their events). */
+export interface SeedTargets {
+  /** core's PostgreSQL database (migrated by the seed if needed). */
+  databaseUrl: string;
+  /** content's MongoDB-protocol database. */
+  mongodbUrl: string;
+  neo4jUrl: string;
+  neo4jUser?: string | undefined;
+  neo4jPassword?: string | undefined;
+}
+
+/** The stack's stores (`DATABASE_URL`, `MONGODB_URL`, `NEO4J_URL` or their defaults). */
+export function stackSeedTargets(): SeedTargets {
+  return {
+    databaseUrl: storeUrl(postgres).toString(),
+    mongodbUrl: storeUrl(ferretdb).toString(),
+    neo4jUrl: storeUrl(neo4j).toString(),
+    neo4jUser: process.env.NEO4J_USER,
+    neo4jPassword: process.env.NEO4J_PASSWORD,
+  };
+}
+
+export interface SeededGraph {
+  userIds: string[];
+  postIds: string[];
+  productIds: string[];
+  /** Seconds each source of truth took. */
+  seconds: { core: number; content: number; social: number };
+}
+
+async function timed<T>(
+  log: (message: string) => void,
+  label: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; seconds: number }> {
   const started = Date.now();
   log(`${label}…`);
   const result = await work();
-  log(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return result;
+  const seconds = (Date.now() - started) / 1000;
+  log(`${label}: done in ${seconds.toFixed(1)}s`);
+  return { result, seconds };
 }
 
 /**
@@ -51,14 +86,20 @@ async function readPosts(mongodbUrl: string, ids: string[]): Promise<SeedPost[]>
 }
 
 /**
- * The demo graph across the three sources of truth, each through its bulk path. Core and content
- * write their outbox events with the data, so search and semantic fill up from the event stream
- * once the subgraphs run; social is seeded directly with follows and likes (it owns them).
+ * A deterministic graph across the three sources of truth, each through its bulk path: the demo
+ * graph (`npm run seed`, `npm start`), the whole-graph tests' and the benchmarks' (each into their
+ * own namespace through `targets`). Core and content write their outbox events with the data, so
+ * search and semantic fill up from the event stream once the subgraphs run; social is seeded
+ * directly with follows and likes (it owns them). The same size (seed included) gives the same data
+ * and ids.
  */
-export async function seedGraph(size: SeedSize, log: (message: string) => void): Promise<void> {
+export async function seedGraph(
+  size: SeedSize,
+  log: (message: string) => void,
+  targets: SeedTargets = stackSeedTargets(),
+): Promise<SeededGraph> {
   const random = seededRandom(size.seed);
-  const databaseUrl = storeUrl(postgres).toString();
-  const mongodbUrl = storeUrl(ferretdb).toString();
+  const { databaseUrl, mongodbUrl } = targets;
   log(
     `seed ${size.seed}: ${size.users} users, ${size.products} products, ${size.orders} orders, ` +
       `${size.posts} posts, ${size.follows} follows, ${size.likes} likes`,
@@ -73,29 +114,42 @@ export async function seedGraph(size: SeedSize, log: (message: string) => void):
       now: SEED_NOW,
     }),
   );
-  const postIds = await timed(log, 'content (MongoDB protocol)', () =>
+  const content = await timed(log, 'content (MongoDB protocol)', () =>
     seedContent({
-      authorIds: core.userIds,
+      authorIds: core.result.userIds,
       posts: size.posts,
-      commentsPerPost: 1,
+      commentsPerPost: size.commentsPerPost ?? 1,
+      ...(size.draftShare === undefined ? {} : { draftShare: size.draftShare }),
       random,
       mongodbUrl,
       now: SEED_NOW,
       chunkSize: 200,
     }),
   );
-  const posts = await readPosts(mongodbUrl, postIds);
   const driver = createDriver({
-    NEO4J_URL: storeUrl(neo4j).toString(),
-    NEO4J_USER: process.env.NEO4J_USER,
-    NEO4J_PASSWORD: process.env.NEO4J_PASSWORD,
+    NEO4J_URL: targets.neo4jUrl,
+    NEO4J_USER: targets.neo4jUser,
+    NEO4J_PASSWORD: targets.neo4jPassword,
   });
+  let social: { seconds: number };
   try {
-    await timed(log, 'social (Neo4j)', () =>
-      seedSocial({ driver, userIds: core.userIds, posts, follows: size.follows, likes: size.likes, random }),
+    social = await timed(log, 'social (Neo4j)', async () =>
+      seedSocial({
+        driver,
+        userIds: core.result.userIds,
+        posts: await readPosts(mongodbUrl, content.result),
+        follows: size.follows,
+        likes: size.likes,
+        random,
+      }),
     );
   } finally {
     await driver.close();
   }
-  log(`demo users sign in with their handle (e.g. ${'user0001'}) and the password "demo-password"`);
+  return {
+    userIds: core.result.userIds,
+    postIds: content.result,
+    productIds: core.result.productIds,
+    seconds: { core: core.seconds, content: content.seconds, social: social.seconds },
+  };
 }

@@ -18,6 +18,8 @@ export const demoSeedSize: SeedSize = {
   orders: 600,
 };
 
+export const DEMO_SIGN_IN = `demo users sign in with their handle (e.g. user0001) and the password "demo-password"`;
+
 export async function seedIfEmpty(log: (message: string) => void): Promise<void> {
   const client = new pg.Client({ connectionString: storeUrl(postgres).toString() });
   await client.connect();
@@ -33,4 +35,5 @@ export async function seedIfEmpty(log: (message: string) => void): Promise<void>
     return;
   }
   await seedGraph(demoSeedSize, log);
+  log(DEMO_SIGN_IN);
 }

@@ -9,9 +9,15 @@ export interface SeedSize {
   products: number;
   orders: number;
   seed: number;
+  /** Comments on every post (default 1). */
+  commentsPerPost?: number;
+  /** Share of posts left as drafts (default: content's seed default, 0.1). */
+  draftShare?: number;
 }
 
-export const defaultSeedSize: SeedSize = {
+type Count = 'users' | 'posts' | 'follows' | 'likes' | 'products' | 'orders' | 'seed';
+
+export const defaultSeedSize: Pick<SeedSize, Count> = {
   users: 1_000,
   posts: 10_000,
   follows: 20_000,
@@ -38,7 +44,7 @@ export function parseSeedSize(argv: string[]): SeedSize {
   });
   const scale = values.scale === undefined ? 1 : Number(values.scale);
   if (!(scale > 0)) throw new Error(`--scale must be a positive number, got ${values.scale}`);
-  const pick = (name: keyof SeedSize): number => {
+  const pick = (name: Count): number => {
     const given = values[name];
     const value =
       given === undefined ? Math.round(defaultSeedSize[name] * (name === 'seed' ? 1 : scale)) : Number(given);

@@ -19,9 +19,9 @@ import { parseArgs } from 'node:util';
 import { eventFields, type DomainEvent } from '@aetherial/events';
 import { Redis } from 'ioredis';
 import { gql } from '../../e2e/client.js';
-import { resetNamespace, startGraph, type RunningGraph } from '../../e2e/graph-under-test.js';
+import { resetNamespace, startGraph, type RunningGraph } from '../../graph/graph-under-test.js';
 import { e2e } from '../../e2e/namespace.js';
-import { waitForReadModels } from '../../e2e/read-models.js';
+import { waitForReadModels } from '../../graph/read-models.js';
 import { groupBacklog } from './lag.js';
 import { ms, summarise } from './stats.js';
 
@@ -254,7 +254,7 @@ async function main() {
     `freshness bench: ${opts.posts} posts, burst of ${opts.burst}, timeout ${opts.timeoutMs / 1000} s`,
   );
   console.log('resetting the e2e namespace and starting the graph (ports 4100-4105)...');
-  await resetNamespace();
+  await resetNamespace(e2e);
   let graph: RunningGraph | undefined;
   const stopGraph = () => graph?.stop();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -264,13 +264,13 @@ async function main() {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    graph = await startGraph();
+    graph = await startGraph(e2e);
     const { token, userId } = await signUp();
-    await waitForReadModels(60_000);
+    await waitForReadModels(e2e, { timeoutMs: 60_000 });
 
     console.log('latency: creating posts one at a time through the gateway...');
     const latencies = await measureLatency(token, opts.posts, opts.timeoutMs);
-    await waitForReadModels(60_000);
+    await waitForReadModels(e2e, { timeoutMs: 60_000 });
 
     console.log(`throughput: publishing ${opts.burst} PostCreated events to ${e2e.eventsStream}...`);
     const burst = await measureThroughput(userId, opts.burst, Math.max(opts.timeoutMs, 120_000));
