@@ -1,3 +1,4 @@
+import type { StoreRequestCounter } from '@aetherial/subgraph-kit';
 import neo4j, { type Driver, type EagerResult, type RecordShape } from 'neo4j-driver';
 import type { SocialConfig } from './config.js';
 
@@ -25,15 +26,20 @@ export const int = (value: number) => neo4j.int(value);
 
 /**
  * The one door to Neo4j: every query is one auto-committed, retried transaction
- * (`executeQuery`), so one call is one round trip.
+ * (`executeQuery`), so one call is one round trip. The driver has no hook of its own to count
+ * them, so `requests` (`store_requests_total{store="neo4j"}`) is counted here: once per query
+ * and once per connectivity check (a RESET). Retries the driver makes itself after a transient
+ * failure are not seen.
  */
 export class Graph {
   constructor(
     readonly driver: Driver,
     private readonly database?: string,
+    private readonly requests?: StoreRequestCounter,
   ) {}
 
   async read<Row extends RecordShape>(cypher: string, params: Params = {}): Promise<Row[]> {
+    this.requests?.inc();
     const result = await this.driver.executeQuery<EagerResult<Row>>(cypher, params, {
       routing: neo4j.routing.READ,
       ...(this.database ? { database: this.database } : {}),
@@ -42,6 +48,7 @@ export class Graph {
   }
 
   async write<Row extends RecordShape>(cypher: string, params: Params = {}): Promise<Row[]> {
+    this.requests?.inc();
     const result = await this.driver.executeQuery<EagerResult<Row>>(cypher, params, {
       routing: neo4j.routing.WRITE,
       ...(this.database ? { database: this.database } : {}),
@@ -50,6 +57,7 @@ export class Graph {
   }
 
   ping(): Promise<void> {
+    this.requests?.inc();
     return this.driver.verifyConnectivity(this.database ? { database: this.database } : {});
   }
 }

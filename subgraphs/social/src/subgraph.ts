@@ -1,7 +1,9 @@
 import {
   createLogger,
+  createMetrics,
   loadTypeDefs,
   startSubgraph,
+  storeRequestCounter,
   type Logger,
   type RunningSubgraph,
 } from '@aetherial/subgraph-kit';
@@ -32,7 +34,8 @@ export async function createSubgraph(
 ): Promise<RunningSocial> {
   const log = dependencies.log ?? createLogger('social', config.LOG_LEVEL);
   const driver = dependencies.driver ?? createDriver(config);
-  const graph = new Graph(driver, config.NEO4J_DATABASE);
+  const metrics = createMetrics('social');
+  const graph = new Graph(driver, config.NEO4J_DATABASE, storeRequestCounter(metrics, 'neo4j'));
   const store = new SocialStore(graph);
   let projectorRedis: Redis | undefined;
   let projector: RunningConsumer | undefined;
@@ -63,6 +66,7 @@ export async function createSubgraph(
       gatewaySecret: config.GATEWAY_SHARED_SECRET,
       allowUnsigned: config.SOCIAL_ALLOW_UNSIGNED,
       log,
+      metrics,
       context: (base) => ({ ...base, store, loaders: createLoaders(store, base.viewer.userId) }),
       ready: () => graph.ping(),
       close: closeStores,
