@@ -2,7 +2,12 @@ import { startConsumer, type DomainEvent } from '@aetherial/events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ensureIndex, writeTargets } from './aliases.js';
-import type { BulkItemResult, IndexDefinition, SearchEngine } from './engine/engine.js';
+import {
+  EngineUnavailableError,
+  type BulkItemResult,
+  type IndexDefinition,
+  type SearchEngine,
+} from './engine/engine.js';
 import { addressed, latestPerDocument, writeForEvent, type DocumentWrite } from './operations.js';
 
 export const INDEXER_GROUP = 'search-indexer';
@@ -20,6 +25,10 @@ export interface IndexerOptions {
   batchSize?: number;
   blockMs?: number;
   claimIdleMs?: number;
+  /** Failed deliveries of an event before it is dead-lettered (engine outages do not count). */
+  maxDeliveries?: number;
+  /** Cap of the backoff between retries, also while the engine is unavailable. */
+  maxRetryDelayMs?: number;
   /** How often the consumer lag is logged (when not zero). */
   lagLogIntervalMs?: number;
 }
@@ -49,6 +58,20 @@ export class BulkWriteError extends Error {
     super(`${failures.length} search writes failed, first ${first?.index}/${first?.id}: ${first?.error}`);
     this.name = 'BulkWriteError';
   }
+}
+
+/**
+ * The engine is down, restarting or overloaded (connection refused, timeout, 429, 5xx): the
+ * indexer waits for it rather than counting the failure against the events. A bulk request whose
+ * failed items all failed that way (shards not yet allocated after a restart, a full write queue)
+ * is the same outage; an item refused for itself (a mapping error, 400) is not.
+ */
+export function isEngineOutage(error: unknown): boolean {
+  if (error instanceof EngineUnavailableError) return true;
+  return (
+    error instanceof BulkWriteError &&
+    error.failures.every((failure) => failure.status === 429 || failure.status >= 500)
+  );
 }
 
 /**
@@ -89,6 +112,9 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     ...(options.blockMs ? { blockMs: options.blockMs } : {}),
     ...(options.claimIdleMs ? { claimIdleMs: options.claimIdleMs } : {}),
+    ...(options.maxDeliveries ? { maxDeliveries: options.maxDeliveries } : {}),
+    ...(options.maxRetryDelayMs ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
+    isTransient: isEngineOutage,
     handle: async (events) => {
       const started = performance.now();
       const { results } = await applyEvents(engine, alias, definition, events, log);

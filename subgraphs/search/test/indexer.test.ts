@@ -1,6 +1,9 @@
+import { createServer } from 'node:net';
 import { deadLetterStream } from '@aetherial/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIndexer, type RunningIndexer } from '../src/indexer.js';
+import type { SearchEngine } from '../src/engine/engine.js';
+import { createEngine } from '../src/engine/select.js';
+import { BulkWriteError, isEngineOutage, startIndexer, type RunningIndexer } from '../src/indexer.js';
 import { searchIndexDefinition } from '../src/mappings.js';
 import { waitIndexed, waitRemoved } from '../src/wait.js';
 import {
@@ -11,6 +14,7 @@ import {
   publish,
   testEngine,
   testLog,
+  testConfig,
   testNamespace,
   testRedis,
   userPayload,
@@ -222,5 +226,108 @@ describe('search indexer', () => {
     expect(dead.find((entry) => entry.id === 'pr-bad')?.reason).toMatch(/mapper_parsing_exception/);
     expect(dead.find((entry) => entry.id === 'p-bad')?.reason).toMatch(/title/);
     expect(await indexer.lag()).toBe(0);
+  });
+});
+
+/** A loopback port nothing listens on: connections to it are refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The real engine while `down` is false; while true, an engine on a closed port (the client's own
+ * connection errors, as when OpenSearch restarts). Counts the calls that failed during the outage.
+ */
+function restartingEngine(up: SearchEngine, unreachable: SearchEngine) {
+  const state = { down: false, failedCalls: 0 };
+  const engine = new Proxy(up, {
+    get(_target, property) {
+      const target = state.down ? unreachable : up;
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        try {
+          return (await Reflect.apply(value, target, args)) as unknown;
+        } catch (error) {
+          if (target === unreachable) state.failedCalls += 1;
+          throw error;
+        }
+      };
+    },
+  });
+  return { engine, state };
+}
+
+describe('search indexer during an engine outage', () => {
+  it('waits for the engine longer than maxDeliveries attempts, then indexes every event once, none dead-lettered', async () => {
+    const outageNamespace = testNamespace('outage');
+    const real = testEngine(outageNamespace);
+    const unreachable = createEngine(
+      testConfig(outageNamespace, { SEARCH_URL: `http://127.0.0.1:${await closedPort()}` }),
+    );
+    const { engine: restarting, state } = restartingEngine(real, unreachable);
+    const maxDeliveries = 2;
+    const waiting = await startIndexer({
+      engine: restarting,
+      redis,
+      alias: outageNamespace.alias,
+      definition: searchIndexDefinition(),
+      log: testLog,
+      consumer: 'outage-test',
+      stream: outageNamespace.stream,
+      blockMs: 100,
+      maxDeliveries,
+      maxRetryDelayMs: 50,
+    });
+    try {
+      state.down = true;
+      await publish(redis, outageNamespace.stream, [
+        domainEvent('UserCreated', 'u-out-1', 1, userPayload('u-out-1', 'edsger', 'Edsger Dijkstra')),
+        domainEvent('UserCreated', 'u-out-2', 1, userPayload('u-out-2', 'barbara', 'Barbara Liskov')),
+        domainEvent('UserUpdated', 'u-out-1', 2, userPayload('u-out-1', 'edsger', 'E. W. Dijkstra')),
+      ]);
+      const deadline = Date.now() + 15_000;
+      while (state.failedCalls < 5 * maxDeliveries * 3) {
+        if (Date.now() > deadline) throw new Error(`only ${state.failedCalls} failed calls`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await redis.xlen(deadLetterStream(outageNamespace.stream))).toBe(0);
+      expect(await waiting.lag()).toBe(3);
+      expect(waiting.stats.events).toBe(0);
+
+      state.down = false;
+      await waiting.drained();
+      expect(await real.get(outageNamespace.alias, 'User:u-out-1')).toMatchObject({
+        version: 2,
+        source: { displayName: 'E. W. Dijkstra' },
+      });
+      expect(await real.get(outageNamespace.alias, 'User:u-out-2')).toMatchObject({ version: 1 });
+      // Applied once: one batch, two writes (the newest per document), none rejected as already there.
+      expect(waiting.stats).toMatchObject({ batches: 1, events: 3, written: 2, stale: 0 });
+      expect(await redis.xlen(deadLetterStream(outageNamespace.stream))).toBe(0);
+      expect(await waiting.lag()).toBe(0);
+    } finally {
+      await waiting.stop();
+      await cleanUp(real, redis, outageNamespace);
+      await real.close();
+      await unreachable.close();
+    }
+  });
+
+  it('calls a bulk request an outage only when every failed item failed for the engine (429, 5xx)', () => {
+    const item = (status: number) => ({
+      index: 'i',
+      id: 'x',
+      status,
+      outcome: 'failed' as const,
+      error: 'e',
+    });
+    expect(isEngineOutage(new BulkWriteError([item(503), item(429)]))).toBe(true);
+    expect(isEngineOutage(new BulkWriteError([item(503), item(400)]))).toBe(false);
+    expect(isEngineOutage(new Error('connect ECONNREFUSED'))).toBe(false);
   });
 });
