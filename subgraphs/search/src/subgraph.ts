@@ -1,4 +1,11 @@
-import { createLogger, loadTypeDefs, startSubgraph, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import {
+  createLogger,
+  createMetrics,
+  loadTypeDefs,
+  startSubgraph,
+  storeRequestCounter,
+  type RunningSubgraph,
+} from '@aetherial/subgraph-kit';
 import type { SearchConfig } from './config.js';
 import type { SearchEngine } from './engine/engine.js';
 import { createEngine } from './engine/select.js';
@@ -6,7 +13,10 @@ import { resolvers } from './resolvers.js';
 import { createSearchService } from './service.js';
 
 export interface SearchSubgraphOptions {
-  /** An engine to use instead of the configured one (tests); closed with the subgraph either way. */
+  /**
+   * An engine to use instead of the configured one (tests); closed with the subgraph either way.
+   * Its requests are not in the subgraph's store_requests_total.
+   */
   engine?: SearchEngine;
 }
 
@@ -15,7 +25,9 @@ export async function createSubgraph(
   config: SearchConfig,
   options: SearchSubgraphOptions = {},
 ): Promise<RunningSubgraph & { engine: SearchEngine }> {
-  const engine = options.engine ?? createEngine(config);
+  const metrics = createMetrics('search');
+  // One label for the search engine store, whichever driver SEARCH_ENGINE picks.
+  const engine = options.engine ?? createEngine(config, storeRequestCounter(metrics, 'opensearch'));
   const search = createSearchService(engine, config.SEARCH_ALIAS);
   const running = await startSubgraph({
     name: 'search',
@@ -28,6 +40,7 @@ export async function createSubgraph(
     ready: () => engine.ping(),
     close: () => engine.close(),
     log: createLogger('search', config.LOG_LEVEL),
+    metrics,
   });
   return { ...running, engine };
 }

@@ -29,6 +29,9 @@ const redis = testRedis();
 const definition = searchIndexDefinition();
 let proxy: Server;
 let engine: SearchEngine;
+/** Requests that reached the proxy, and those the driver counted (store_requests_total's hook). */
+let proxied = 0;
+let counted = 0;
 
 function plainMediaTypes(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const rewrite = (value: string | undefined) =>
@@ -44,6 +47,7 @@ function plainMediaTypes(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 
 beforeAll(async () => {
   proxy = createServer((incoming, outgoing) => {
+    proxied += 1;
     const forwarded = request(
       {
         host: upstream.hostname,
@@ -65,7 +69,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const { port } = proxy.address() as AddressInfo;
-  engine = createElasticsearchEngine({ url: `http://127.0.0.1:${port}`, requestTimeoutMs: 10_000 });
+  engine = createElasticsearchEngine({
+    url: `http://127.0.0.1:${port}`,
+    requestTimeoutMs: 10_000,
+    requests: { inc: () => void (counted += 1) },
+  });
 });
 
 afterAll(async () => {
@@ -131,6 +139,11 @@ describe('Elasticsearch driver (through an OpenSearch proxy)', () => {
     await engine.createIndex(next, definition);
     expect(await swapAlias(engine, namespace.alias, next)).toEqual([old]);
     expect(await engine.aliasTargets(namespace.alias)).toEqual([next]);
+  });
+
+  it('counts each request it sent, once, at the client (store_requests_total)', () => {
+    expect(proxied).toBeGreaterThan(10);
+    expect(counted).toBe(proxied);
   });
 
   it('reports an engine that is down as unavailable', async () => {

@@ -55,6 +55,9 @@ export function createElasticsearchEngine(connection: EngineConnection): SearchE
     maxRetries: 1,
     ...auth,
   });
+  const { requests } = connection;
+  // Emitted as each attempt goes out; with an error only when the body could not be prepared.
+  if (requests) client.diagnostic.on('request', (error) => (error ? undefined : requests.inc()));
 
   return {
     kind: 'elasticsearch',

@@ -1,3 +1,4 @@
+import type { StoreRequestCounter } from '@aetherial/subgraph-kit';
 import { Client, errors, type API } from '@opensearch-project/opensearch';
 import {
   bulkLines,
@@ -22,6 +23,11 @@ export interface EngineConnection {
   password?: string;
   apiKey?: string;
   requestTimeoutMs: number;
+  /**
+   * Counts every HTTP request the client sends, retries included (`store_requests_total`), from
+   * the client's own 'request' event.
+   */
+  requests?: StoreRequestCounter;
 }
 
 /** Client errors -> the engine's two error kinds, so callers never see a client's classes. */
@@ -51,6 +57,9 @@ export function createOpenSearchEngine(connection: EngineConnection): SearchEngi
       ? { auth: { username: connection.username, password: connection.password ?? '' } }
       : {}),
   });
+  const { requests } = connection;
+  // Emitted as each attempt goes out; with an error only when the body could not be serialized.
+  if (requests) client.on('request', (error) => (error ? undefined : requests.inc()));
 
   return {
     kind: 'opensearch',
