@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Embedder } from './embedder.js';
 import { embeddingText, postFromEvent, type IndexedPost } from './indexedPost.js';
 import type { PostIndex } from './store.js';
+import { isWeaviateOutage } from './weaviate.js';
 
 const POST_EVENTS = new Set(['PostCreated', 'PostUpdated', 'PostDeleted']);
 
@@ -86,12 +87,18 @@ export interface IndexerOptions {
   consumer: string;
   stream?: string;
   batchSize?: number;
+  blockMs?: number;
+  /** Failed deliveries of an event before it is dead-lettered (Weaviate outages do not count). */
+  maxDeliveries?: number;
+  /** Cap of the backoff between retries, also while Weaviate is unavailable. */
+  maxRetryDelayMs?: number;
 }
 
 /**
  * Keeps the semantic index in step with the `aetherial:events` stream through the consumer group
  * `semantic-indexer`: at-least-once, acknowledged only after the Weaviate write succeeded, and
- * replayed from the start of the stream when the group is new.
+ * replayed from the start of the stream when the group is new. While Weaviate is down or
+ * overloaded the batch waits (nothing dead-lettered); other failures dead-letter after retries.
  */
 export async function startIndexer(options: IndexerOptions): Promise<RunningConsumer> {
   await options.index.ensure();
@@ -104,6 +111,10 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningCons
     startFrom: '0',
     ...(options.stream ? { stream: options.stream } : {}),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.blockMs ? { blockMs: options.blockMs } : {}),
+    ...(options.maxDeliveries ? { maxDeliveries: options.maxDeliveries } : {}),
+    ...(options.maxRetryDelayMs ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
+    isTransient: isWeaviateOutage,
     handle: async (events) => {
       await handle(events);
     },

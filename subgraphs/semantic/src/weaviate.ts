@@ -58,6 +58,15 @@ export function isWeaviateUnreachable(error: unknown): boolean {
   return unreachable.some((marker) => text.includes(marker)) || text.includes('WeaviateGRPCUnavailableError');
 }
 
+/**
+ * Weaviate is unreachable, timed out, or answered "not now" (429 or 5xx over REST, gRPC
+ * RESOURCE_EXHAUSTED): a failure of the store, not of the request. The indexer waits these out.
+ */
+export function isWeaviateOutage(error: unknown): boolean {
+  if (isWeaviateUnreachable(error)) return true;
+  return /status code: (429|5\d\d)\b|RESOURCE_EXHAUSTED/.test(messagesOf(error));
+}
+
 function isMissingCollection(error: unknown): boolean {
   return /could not find class|class .* not found|collection .* not found|no such class/i.test(
     messagesOf(error),

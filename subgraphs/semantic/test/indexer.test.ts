@@ -1,11 +1,11 @@
-import { startConsumer } from '@aetherial/events';
+import { deadLetterStream, startConsumer } from '@aetherial/events';
 import type { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultEmbedder } from '../src/embedder.js';
 import { createEventHandler, startIndexer } from '../src/indexer.js';
 import { objectIdOf, PostIndex } from '../src/store.js';
-import { connectWeaviate } from '../src/weaviate.js';
+import { connectWeaviate, isWeaviateOutage } from '../src/weaviate.js';
 import {
   connectTestRedis,
   connectTestWeaviate,
@@ -237,5 +237,87 @@ describe('the semantic-indexer consumer group', () => {
       await downClient.close();
       await redis.del(stream);
     }
+  });
+
+  it('waits out a Weaviate outage longer than maxDeliveries attempts, then indexes every event once', async () => {
+    const postIds = [newPostId(), newPostId()];
+    // The real index, or while `down` one over a Weaviate that refuses connections (its client's own errors).
+    const downClient = await connectWeaviate({
+      WEAVIATE_URL: 'http://127.0.0.1:59996',
+      WEAVIATE_GRPC_PORT: 59995,
+    });
+    const unreachable = new PostIndex(downClient, alias);
+    const state = { down: false, failedCalls: 0, upserts: 0 };
+    const restarting = new Proxy(index, {
+      get(_target, property) {
+        const target = state.down ? unreachable : index;
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (property === 'upsert' && target === index) state.upserts += 1;
+          try {
+            return (await Reflect.apply(value, target, args)) as unknown;
+          } catch (error) {
+            if (target === unreachable) state.failedCalls += 1;
+            throw error;
+          }
+        };
+      },
+    });
+    const maxDeliveries = 2;
+    const indexer = await startIndexer({
+      redis,
+      index: restarting,
+      embedder: defaultEmbedder(),
+      log: silentLog,
+      group: 'semantic-indexer',
+      consumer: 'test',
+      stream,
+      blockMs: 100,
+      maxDeliveries,
+      maxRetryDelayMs: 50,
+    });
+    try {
+      state.down = true;
+      await publish(redis, stream, [
+        postEvent('PostCreated', postIds[0]!, 1, { title: 'Written while Weaviate restarts', body: 'b' }),
+        postEvent('PostCreated', postIds[1]!, 1, { title: 'Also waiting', body: 'b' }),
+        postEvent('PostUpdated', postIds[0]!, 2, { title: 'Edited while Weaviate restarts', body: 'b' }),
+      ]);
+      await waitFor(async () => state.failedCalls >= 5 * maxDeliveries * 3, 15_000, 'failed attempts');
+      expect(await redis.xlen(deadLetterStream(stream))).toBe(0);
+      expect(await indexer.lag()).toBe(3);
+      expect(await stored(postIds[0]!)).toBeUndefined();
+
+      state.down = false;
+      await indexer.drained();
+      expect(await stored(postIds[0]!)).toMatchObject({
+        title: 'Edited while Weaviate restarts',
+        version: 2,
+      });
+      expect(await stored(postIds[1]!)).toMatchObject({ title: 'Also waiting', version: 1 });
+      expect(state.upserts).toBe(1); // the batch was applied once
+      expect(await redis.xlen(deadLetterStream(stream))).toBe(0);
+      expect(await redis.xpending(stream, 'semantic-indexer')).toEqual([0, null, null, null]);
+    } finally {
+      await indexer.stop();
+      await downClient.close();
+      await redis.del(stream, deadLetterStream(stream));
+    }
+  });
+});
+
+describe('telling a Weaviate outage from a bad request', () => {
+  const statusError = (code: number) =>
+    Object.assign(new Error(`The request to Weaviate failed with status code: ${code} and message: x`), {
+      name: 'WeaviateUnexpectedStatusCodeError',
+      code,
+    });
+
+  it('waits on 429 and 5xx, not on 4xx or a rejected object', () => {
+    expect(isWeaviateOutage(statusError(503))).toBe(true);
+    expect(isWeaviateOutage(statusError(429))).toBe(true);
+    expect(isWeaviateOutage(statusError(422))).toBe(false);
+    expect(isWeaviateOutage(new Error('Weaviate rejected 1 of 2 posts: invalid property'))).toBe(false);
   });
 });
