@@ -1,3 +1,4 @@
+import type { StoreRequestCounter } from '@aetherial/subgraph-kit';
 import {
   Filters,
   generateUuid5,
@@ -33,13 +34,23 @@ type PostCollection = Collection<PostProperties>;
 
 /**
  * The semantic read model in Weaviate, always addressed through its alias (`Post` by default).
- * Every method is one Weaviate request.
+ * Every method is one Weaviate request. weaviate-client has no hook to count requests by, so
+ * `requests` (`store_requests_total{store="weaviate"}`) is counted here, as each request is sent.
+ * Not counted: `ensure` (start-up) and the server version a collection handle needs, which the
+ * client asks for once and caches.
  */
 export class PostIndex {
   constructor(
     private readonly client: WeaviateClient,
     readonly alias: string,
+    private readonly requests?: StoreRequestCounter,
   ) {}
+
+  /** Readiness: Weaviate answers its ready endpoint (one request); false when it does not. */
+  isReady(): Promise<boolean> {
+    this.requests?.inc();
+    return this.client.isReady().catch(() => false);
+  }
 
   private handle: PostCollection | undefined;
 
@@ -67,6 +78,7 @@ export class PostIndex {
     const versions = new Map<string, number>();
     if (postIds.length === 0) return versions;
     const collection = await this.collection();
+    this.requests?.inc();
     const result = await collection.query.fetchObjects({
       filters: collection.filter.byId().containsAny(postIds.map(objectIdOf)),
       returnProperties: ['postId', 'version'],
@@ -80,6 +92,7 @@ export class PostIndex {
   async upsert(entries: readonly VectorisedPost[]): Promise<void> {
     if (entries.length === 0) return;
     const collection = await this.collection();
+    this.requests?.inc();
     const result = await collection.data.insertMany(
       entries.map(({ post, vector }) => ({
         id: objectIdOf(post.postId),
@@ -107,6 +120,7 @@ export class PostIndex {
   async remove(postIds: readonly string[]): Promise<void> {
     if (postIds.length === 0) return;
     const collection = await this.collection();
+    this.requests?.inc();
     const result = await collection.data.deleteMany(
       collection.filter.byId().containsAny(postIds.map(objectIdOf)),
     );
@@ -119,6 +133,7 @@ export class PostIndex {
     const vectors = new Map<string, number[]>();
     if (postIds.length === 0) return vectors;
     const collection = await this.collection();
+    this.requests?.inc();
     const result = await collection.query.fetchObjects({
       filters: collection.filter.byId().containsAny(postIds.map(objectIdOf)),
       returnProperties: ['postId'],
@@ -144,6 +159,7 @@ export class PostIndex {
     const conditions = this.conditions(collection, filter);
     if (excludePostId !== undefined)
       conditions.push(collection.filter.byId().notEqual(objectIdOf(excludePostId)));
+    this.requests?.inc();
     const result = await collection.query.nearVector(vector, {
       limit,
       returnProperties: ['postId'],
@@ -169,6 +185,7 @@ export class PostIndex {
   ): Promise<PostHit[]> {
     const collection = await this.collection();
     const conditions = this.conditions(collection, filter);
+    this.requests?.inc();
     const result = await collection.query.hybrid(text, {
       vector,
       alpha,
@@ -189,6 +206,7 @@ export class PostIndex {
   async bm25(text: string, limit: number, filter: PostFilter = {}): Promise<PostHit[]> {
     const collection = await this.collection();
     const conditions = this.conditions(collection, filter);
+    this.requests?.inc();
     const result = await collection.query.bm25(text, {
       limit,
       queryProperties: ['title', 'body'],
@@ -203,7 +221,9 @@ export class PostIndex {
   }
 
   async count(): Promise<number> {
-    const result = await (await this.collection()).aggregate.overAll();
+    const collection = await this.collection();
+    this.requests?.inc();
+    const result = await collection.aggregate.overAll();
     return result.totalCount;
   }
 

@@ -1,4 +1,11 @@
-import { createLogger, loadTypeDefs, startSubgraph, type RunningSubgraph } from '@aetherial/subgraph-kit';
+import {
+  createLogger,
+  createMetrics,
+  loadTypeDefs,
+  startSubgraph,
+  storeRequestCounter,
+  type RunningSubgraph,
+} from '@aetherial/subgraph-kit';
 import type { WeaviateClient } from 'weaviate-client';
 import type { SemanticConfig } from './config.js';
 import type { SemanticContext } from './context.js';
@@ -27,7 +34,8 @@ export async function createSubgraph(
 ): Promise<RunningSemanticSubgraph> {
   const log = createLogger('semantic', config.LOG_LEVEL);
   const client = options.client ?? (await connectWeaviate(config));
-  const index = new PostIndex(client, config.SEMANTIC_COLLECTION);
+  const metrics = createMetrics('semantic');
+  const index = new PostIndex(client, config.SEMANTIC_COLLECTION, storeRequestCounter(metrics, 'weaviate'));
   const embedder = options.embedder ?? defaultEmbedder();
   const search = new SemanticSearch(index, embedder);
   // Load the model before answering: a first query must not pay seconds of model loading.
@@ -47,10 +55,10 @@ export async function createSubgraph(
     gatewaySecret: config.GATEWAY_SHARED_SECRET,
     allowUnsigned: config.SEMANTIC_ALLOW_UNSIGNED,
     log,
+    metrics,
     context: (base) => ({ ...base, search, loaders: createLoaders(index) }),
     ready: async () => {
-      if (!(await client.isReady().catch(() => false)))
-        throw new Error(`Weaviate at ${config.WEAVIATE_URL} is not ready`);
+      if (!(await index.isReady())) throw new Error(`Weaviate at ${config.WEAVIATE_URL} is not ready`);
     },
     close: async () => {
       if (!options.client) await client.close();
