@@ -1,16 +1,10 @@
-import { parseEventFields, type DomainEvent } from '@aetherial/events';
+import { startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
 import type { Redis } from 'ioredis';
 import { isRetryableError } from 'neo4j-driver';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Graph } from './neo4j.js';
 import { Projection, type PostState } from './projection.js';
-import {
-  PoisonEntryError,
-  startStreamConsumer,
-  type RunningConsumer,
-  type StreamEntry,
-} from './stream-consumer.js';
 
 const isoTime = z
   .string()
@@ -36,34 +30,32 @@ function describe(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`).join('; ');
 }
 
-function readEvent(entry: StreamEntry): DomainEvent {
-  let event: DomainEvent;
-  try {
-    event = parseEventFields(entry.fields);
-  } catch (error) {
-    throw new PoisonEntryError(`unreadable event: ${error instanceof Error ? error.message : String(error)}`);
-  }
+/** The event is readable but not what social needs: retried, then dead-lettered with this reason. */
+export class InvalidEventError extends Error {
+  override name = 'InvalidEventError';
+}
+
+function checkEvent(event: DomainEvent): void {
   const checked = eventSchema.safeParse(event);
   if (!checked.success)
-    throw new PoisonEntryError(`invalid ${event.type ?? 'event'}: ${describe(checked.error)}`);
-  return event;
+    throw new InvalidEventError(`invalid ${event.type ?? 'event'}: ${describe(checked.error)}`);
 }
 
 function postState(event: DomainEvent): PostState {
   const payload = postPayloadSchema.safeParse(event.payload);
   if (!payload.success)
-    throw new PoisonEntryError(`invalid ${event.type} payload: ${describe(payload.error)}`);
+    throw new InvalidEventError(`invalid ${event.type} payload: ${describe(payload.error)}`);
   if (payload.data.id !== event.entityId) {
-    throw new PoisonEntryError(
+    throw new InvalidEventError(
       `invalid ${event.type}: payload.id ${payload.data.id} differs from entityId ${event.entityId}`,
     );
   }
   return { ...payload.data, version: event.version };
 }
 
-/** Applies one stream entry to the graph; events social does not project are ignored. */
-export async function projectEntry(projection: Projection, entry: StreamEntry): Promise<ProjectionOutcome> {
-  const event = readEvent(entry);
+/** Applies one event to the graph; events social does not project are ignored. */
+export async function projectEvent(projection: Projection, event: DomainEvent): Promise<ProjectionOutcome> {
+  checkEvent(event);
   switch (event.type) {
     case 'PostCreated':
     case 'PostUpdated':
@@ -78,32 +70,70 @@ export async function projectEntry(projection: Projection, entry: StreamEntry): 
   }
 }
 
+/**
+ * Neo4j down or restarting (ServiceUnavailable), a routing session gone (SessionExpired), a
+ * deadlock or another Neo.TransientError: the driver marks all of them retryable. The projector
+ * waits them out instead of counting them against the events.
+ */
+export const isNeo4jOutage = (error: unknown): boolean => isRetryableError(error);
+
 export interface ProjectorOptions {
   graph: Graph;
-  /** A connection of its own (blocking reads). */
+  /** The consumer reads on a duplicate of it (blocking reads) and the lag on it. */
   redis: Redis;
   log: Logger;
   stream: string;
   group: string;
   consumer: string;
   maxDeliveries?: number;
-  retryAfterMs?: number;
-  claimAfterMs?: number;
+  maxRetryDelayMs?: number;
+  claimIdleMs?: number;
   blockMs?: number;
 }
 
-/** The `social-projector` consumer group: keeps posts and users of the graph in step with the events. */
+/**
+ * The `social-projector` consumer group on the shared consumer: keeps posts and users of the graph
+ * in step with the events, in stream order. Returns at once: the group is joined once Redis
+ * answers, and the subgraph serves meanwhile.
+ */
 export function startProjector(options: ProjectorOptions): RunningConsumer {
   const projection = new Projection(options.graph);
   const log = options.log.child({ component: 'projector' });
-  return startStreamConsumer({
-    ...options,
+  const { redis, stream, group, consumer, maxDeliveries, maxRetryDelayMs, claimIdleMs, blockMs } = options;
+  const starting = startConsumer({
+    redis,
+    stream,
+    group,
+    consumer,
     log,
-    handle: async (entry) => {
-      const outcome = await projectEntry(projection, entry);
-      log.debug({ entryId: entry.id, outcome }, 'event projected');
+    ...(maxDeliveries ? { maxDeliveries } : {}),
+    ...(maxRetryDelayMs ? { maxRetryDelayMs } : {}),
+    ...(claimIdleMs ? { claimIdleMs } : {}),
+    ...(blockMs ? { blockMs } : {}),
+    isTransient: isNeo4jOutage,
+    handle: async (events) => {
+      for (const event of events) {
+        const outcome = await projectEvent(projection, event);
+        log.debug({ eventId: event.eventId, outcome }, 'event projected');
+      }
     },
-    // Neo4j down or a deadlock: wait for it rather than dead-letter good events.
-    isTransient: (error) => error instanceof Error && isRetryableError(error),
   });
+  let stopping = false;
+  let running: RunningConsumer | undefined;
+  starting.then(
+    (started) => {
+      running = started;
+      if (stopping) void started.stop();
+    },
+    (error: unknown) => log.error({ err: error, group }, 'the social projector could not start'),
+  );
+  return {
+    lag: async () => (await starting).lag(),
+    drained: async () => (await starting).drained(),
+    // Does not wait for a start still waiting for Redis; that consumer stops as soon as it starts.
+    stop: async () => {
+      stopping = true;
+      await running?.stop();
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import type { RunningConsumer } from '@aetherial/events';
 import {
   createLogger,
   createMetrics,
@@ -15,7 +16,6 @@ import { createDriver, ensureSchema, Graph, type Driver } from './neo4j.js';
 import { startProjector } from './projector.js';
 import { resolvers } from './resolvers.js';
 import { SocialStore } from './store.js';
-import type { RunningConsumer } from './stream-consumer.js';
 
 export interface SocialDependencies {
   /** A driver to use instead of one made from the config (tests wrap it); the caller closes it. */

@@ -1,15 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventFields, type DomainEvent } from '@aetherial/events';
+import { deadLetterStream, eventFields, type DomainEvent, type RunningConsumer } from '@aetherial/events';
 import type { Redis } from 'ioredis';
-import type { Driver } from 'neo4j-driver';
+import neo4j, { type Driver } from 'neo4j-driver';
 import { pino } from 'pino';
 import { Graph } from '../src/neo4j.js';
 import { Projection } from '../src/projection.js';
-import { projectEntry, startProjector } from '../src/projector.js';
-import { deadLetterStreamOf, type RunningConsumer, type StreamEntry } from '../src/stream-consumer.js';
+import { projectEvent, startProjector } from '../src/projector.js';
 import { connectDriver, connectRedis, deleteTestNodes, newPrefix, waitFor } from './helpers.js';
 
 const prefix = newPrefix();
@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await redis.del(stream, deadLetterStreamOf(stream));
+  await redis.del(stream, deadLetterStream(stream));
   redis.disconnect();
   await deleteTestNodes(driver, prefix);
   await driver.close();
@@ -68,11 +68,6 @@ const postPayload = (postId: string, authorId: string, status = 'PUBLISHED') => 
   title: 'ignored by social',
 });
 
-const entryOf = (event: DomainEvent, entryId = '0-1'): StreamEntry => ({
-  id: entryId,
-  fields: eventFields(event),
-});
-
 const publish = (event: DomainEvent) => redis.xadd(stream, '*', ...eventFields(event));
 
 interface PostNode {
@@ -97,7 +92,7 @@ async function postNode(postId: string): Promise<PostNode | undefined> {
 
 function projector(
   consumer: string,
-  overrides: { claimAfterMs?: number; maxDeliveries?: number } = {},
+  overrides: { claimIdleMs?: number; maxDeliveries?: number; graph?: Graph } = {},
 ): RunningConsumer {
   const connection = connectRedis();
   connections.push(connection);
@@ -109,11 +104,20 @@ function projector(
     group,
     consumer,
     blockMs: 100,
-    retryAfterMs: 50,
+    maxRetryDelayMs: 50,
     ...overrides,
   });
   running.push(started);
   return started;
+}
+
+/** A loopback port nothing listens on: connections to it are refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function pendingOf(consumer?: string): Promise<number> {
@@ -127,12 +131,12 @@ describe('projecting post events', () => {
   it('applies an event once even when it is delivered twice', async () => {
     const postId = id('twice');
     const created = postEvent('PostCreated', postId, 1, postPayload(postId, id('author')));
-    expect(await projectEntry(projection(), entryOf(created))).toBe('applied');
+    expect(await projectEvent(projection(), created)).toBe('applied');
     await graph.write('MATCH (post:Post {id: $postId}) MERGE (:User {id: $liker})-[:LIKED]->(post)', {
       postId,
       liker: id('liker'),
     });
-    expect(await projectEntry(projection(), entryOf(created))).toBe('stale');
+    expect(await projectEvent(projection(), created)).toBe('stale');
     expect(await postNode(postId)).toEqual({
       version: 1,
       status: 'PUBLISHED',
@@ -147,25 +151,25 @@ describe('projecting post events', () => {
     const postId = id('ordered');
     const v3 = postEvent('PostUpdated', postId, 3, postPayload(postId, id('author')));
     const v2 = postEvent('PostUpdated', postId, 2, postPayload(postId, id('author'), 'DRAFT'));
-    expect(await projectEntry(projection(), entryOf(v3))).toBe('applied');
-    expect(await projectEntry(projection(), entryOf(v2))).toBe('stale');
+    expect(await projectEvent(projection(), v3)).toBe('applied');
+    expect(await projectEvent(projection(), v2)).toBe('stale');
     expect(await postNode(postId)).toMatchObject({ version: 3, status: 'PUBLISHED' });
 
     const deleted = postEvent('PostDeleted', postId, 4, null);
-    expect(await projectEntry(projection(), entryOf(deleted))).toBe('applied');
-    expect(await projectEntry(projection(), entryOf(v3))).toBe('stale');
+    expect(await projectEvent(projection(), deleted)).toBe('applied');
+    expect(await projectEvent(projection(), v3)).toBe('stale');
     expect(await postNode(postId)).toMatchObject({ version: 4, deleted: true, authors: [], likes: 0 });
   });
 
   it('moves authorship when a newer version names another author, and ignores events of other entities', async () => {
     const postId = id('moved');
-    await projectEntry(
+    await projectEvent(
       projection(),
-      entryOf(postEvent('PostCreated', postId, 1, postPayload(postId, id('first-author')))),
+      postEvent('PostCreated', postId, 1, postPayload(postId, id('first-author'))),
     );
-    await projectEntry(
+    await projectEvent(
       projection(),
-      entryOf(postEvent('PostUpdated', postId, 2, postPayload(postId, id('second-author')))),
+      postEvent('PostUpdated', postId, 2, postPayload(postId, id('second-author'))),
     );
     expect(await postNode(postId)).toMatchObject({
       authorId: id('second-author'),
@@ -180,7 +184,7 @@ describe('projecting post events', () => {
       occurredAt: '',
       payload: {},
     };
-    expect(await projectEntry(projection(), entryOf(order))).toBe('ignored');
+    expect(await projectEvent(projection(), order)).toBe('ignored');
   });
 
   it('creates users from UserCreated', async () => {
@@ -194,8 +198,8 @@ describe('projecting post events', () => {
       occurredAt: '',
       payload: { id: userId, handle: 'h' },
     };
-    await projectEntry(projection(), entryOf(event));
-    await projectEntry(projection(), entryOf(event));
+    await projectEvent(projection(), event);
+    await projectEvent(projection(), event);
     const rows = await graph.read<{ n: number }>('MATCH (user:User {id: $userId}) RETURN count(user) AS n', {
       userId,
     });
@@ -209,7 +213,7 @@ describe('the social-projector consumer group', () => {
     await publish(postEvent('PostCreated', postId, 1, postPayload(postId, id('author'))));
     await publish(postEvent('PostCreated', postId, 1, postPayload(postId, id('author')))); // the relay published it twice
     const consumer = projector('live');
-    await consumer.drain();
+    await consumer.drained();
     expect(await postNode(postId)).toMatchObject({ version: 1, authors: [id('author')] });
     expect(await pendingOf()).toBe(0);
   });
@@ -227,22 +231,22 @@ describe('the social-projector consumer group', () => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(async () => output.includes('listening'), 20_000);
-    const entryId = await publish(postEvent('PostCreated', postId, 1, postPayload(postId, id('author'))));
-    await waitFor(async () => output.includes(`taken ${entryId}`));
+    await publish(postEvent('PostCreated', postId, 1, postPayload(postId, id('author'))));
+    await waitFor(async () => output.includes(`taken ${postId}`));
     child.kill('SIGKILL');
     await once(child, 'exit');
     expect(await pendingOf('doomed')).toBe(1);
     expect(await postNode(postId)).toBeUndefined();
 
-    const successor = projector('successor', { claimAfterMs: 200 });
+    const successor = projector('successor', { claimIdleMs: 200 });
     await waitFor(async () => (await postNode(postId)) !== undefined);
-    await successor.drain();
+    await successor.drained();
     expect(await pendingOf()).toBe(0);
     expect(await postNode(postId)).toMatchObject({ version: 1, status: 'PUBLISHED' });
   });
 
   it('moves a poison event to the dead-letter stream with the reason, and goes on', async () => {
-    const dead = deadLetterStreamOf(stream);
+    const dead = deadLetterStream(stream);
     const before = await redis.xlen(dead);
     const badId = await redis.xadd(stream, '*', 'type', 'PostCreated', 'event', '{not json');
     const missingAuthor = postEvent('PostCreated', id('no-author'), 1, {
@@ -254,8 +258,8 @@ describe('the social-projector consumer group', () => {
     const goodId = id('after-poison');
     await publish(postEvent('PostCreated', goodId, 1, postPayload(goodId, id('author'))));
 
-    const consumer = projector('careful');
-    await consumer.drain();
+    const consumer = projector('careful', { maxDeliveries: 2 });
+    await consumer.drained();
     expect(await postNode(goodId)).toMatchObject({ version: 1 });
     expect(await postNode(id('no-author'))).toBeUndefined();
     expect(await pendingOf()).toBe(0);
@@ -267,13 +271,57 @@ describe('the social-projector consumer group', () => {
     });
     expect(letters).toHaveLength(2);
     expect(letters[0]).toMatchObject({
-      sourceEntryId: badId,
-      sourceStream: stream,
+      sourceId: badId,
       group,
       event: '{not json',
     });
     expect(letters[0]!.reason).toMatch(/unreadable event/);
-    expect(letters[1]).toMatchObject({ sourceEntryId: missingAuthorId, type: 'PostCreated' });
+    expect(letters[1]).toMatchObject({ sourceId: missingAuthorId, type: 'PostCreated' });
     expect(letters[1]!.reason).toMatch(/authorId/);
+  });
+
+  it('waits out a store outage without dead-lettering', async () => {
+    // Neo4j restarting: while `down`, queries go to a server that refuses connections and fail with
+    // the driver's own ServiceUnavailable (no retries inside the driver, to keep the test short).
+    const unreachable = neo4j.driver(`bolt://127.0.0.1:${await closedPort()}`, undefined, {
+      maxTransactionRetryTime: 0,
+    });
+    const state = { down: true, failedQueries: 0 };
+    const restarting = new Proxy(driver, {
+      get(_target, property) {
+        const target = state.down ? unreachable : driver;
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          try {
+            return (await Reflect.apply(value, target, args)) as unknown;
+          } catch (error) {
+            if (target === unreachable) state.failedQueries += 1;
+            throw error;
+          }
+        };
+      },
+    });
+    try {
+      const dead = deadLetterStream(stream);
+      const before = await redis.xlen(dead);
+      const postId = id('during-outage');
+      await publish(postEvent('PostCreated', postId, 1, postPayload(postId, id('author'))));
+      const maxDeliveries = 2;
+      const consumer = projector('patient', { maxDeliveries, graph: new Graph(restarting) });
+      // More failed attempts than maxDeliveries: without the outage rule the event would be dead by now.
+      await waitFor(async () => state.failedQueries > maxDeliveries + 1, 30_000);
+      expect(await redis.xlen(dead)).toBe(before);
+      expect(await consumer.lag()).toBe(1);
+      expect(await postNode(postId)).toBeUndefined();
+
+      state.down = false;
+      await consumer.drained();
+      expect(await postNode(postId)).toMatchObject({ version: 1, authors: [id('author')] });
+      expect(await redis.xlen(dead)).toBe(before);
+      expect(await pendingOf()).toBe(0);
+    } finally {
+      await unreachable.close();
+    }
   });
 });
