@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import { startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
 import type { Logger } from '@aetherial/subgraph-kit';
 import type { ResponseStore } from './response-store.js';
@@ -27,6 +27,9 @@ export function startCacheInvalidator(options: {
     consumer: options.consumer,
     log: options.log,
     startFrom: '$',
+    // A timeout or lost connection of the cache Redis is waited out: dead-lettering the event would
+    // leave its stale responses cached until their TTL. Only a script error is the event's fault.
+    isTransient: (error) => !(error instanceof ReplyError),
     handle: async (events) => {
       const tags = [...new Set(events.flatMap(tagsForEvent))];
       options.onInvalidated(await options.store.invalidate(tags));
