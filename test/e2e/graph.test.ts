@@ -134,6 +134,8 @@ describe('one query across core, content and social', () => {
     expect(search).toMatch(/^events_consumer_lag\{group="search-indexer",service="search"\} 0$/m);
     const semantic = await (await fetch(subgraphUrl('semantic', '/metrics'))).text();
     expect(semantic).toMatch(/^events_consumer_lag\{group="e2e-semantic-indexer",service="semantic"\} 0$/m);
+    const social = await (await fetch(subgraphUrl('social', '/metrics'))).text();
+    expect(social).toMatch(/^events_consumer_lag\{group="e2e-social-projector",service="social"\} 0$/m);
   });
 
   it('answers an unknown id with null and NOT_FOUND, a malformed one with BAD_USER_INPUT', async () => {

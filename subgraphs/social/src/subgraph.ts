@@ -3,6 +3,7 @@ import {
   createLogger,
   createMetrics,
   loadTypeDefs,
+  registerConsumerLag,
   startSubgraph,
   storeRequestCounter,
   type Logger,
@@ -57,6 +58,7 @@ export async function createSubgraph(
         group: config.SOCIAL_PROJECTOR_GROUP,
         consumer: config.SOCIAL_PROJECTOR_CONSUMER,
       });
+      registerConsumerLag(metrics.registry, config.SOCIAL_PROJECTOR_GROUP, projector.lag);
     }
     const running = await startSubgraph<SocialContext>({
       name: 'social',
