@@ -53,6 +53,8 @@ export function storeRequestCounter(metrics: Metrics, store: StoreName): StoreRe
  * delivered plus delivered but unacknowledged), read from Redis at each scrape; -1 when Redis
  * cannot be asked. One read model per subgraph process, so one gauge per registry.
  */
+const LAG_TIMEOUT_MS = 1000;
+
 export function registerConsumerLag(registry: Registry, group: string, lag: () => Promise<number>): void {
   new Gauge({
     name: 'events_consumer_lag',
@@ -60,7 +62,13 @@ export function registerConsumerLag(registry: Registry, group: string, lag: () =
     labelNames: ['group'] as const,
     registers: [registry],
     async collect() {
-      this.set({ group }, await lag().catch(() => -1));
+      // A consumer still waiting for Redis may not answer at all: a scrape must not hang on it.
+      let timer: NodeJS.Timeout | undefined;
+      const unanswered = new Promise<number>((resolve) => {
+        timer = setTimeout(() => resolve(-1), LAG_TIMEOUT_MS);
+      });
+      this.set({ group }, await Promise.race([lag().catch(() => -1), unanswered]));
+      clearTimeout(timer);
     },
   });
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { byKeys, groupedByKeys } from '../src/batching.js';
+import { registerConsumerLag } from '../src/metrics.js';
 import { connectionFrom, decodeCursor, encodeCursor, pageSize } from '../src/pagination.js';
 import { ForgedRequestError, signViewerHeaders, verifyViewerHeaders } from '../src/viewer.js';
 
@@ -69,5 +71,19 @@ describe('batching', () => {
     expect(
       groupedByKeys(['b', 'c', 'a'], rows, (row) => row.p).map((group) => group.map((row) => row.n)),
     ).toEqual([[2], [], [1, 3]]);
+  });
+});
+
+describe('events_consumer_lag', () => {
+  it('reports the lag, -1 when it cannot be asked, and -1 rather than hang when the consumer never answers', async () => {
+    const scrape = async (lag: () => Promise<number>) => {
+      const registry = new Registry();
+      registerConsumerLag(registry, 'readers', lag);
+      const text = await registry.metrics();
+      return /^events_consumer_lag\{group="readers"\} (-?\d+)$/m.exec(text)?.[1];
+    };
+    expect(await scrape(async () => 3)).toBe('3');
+    expect(await scrape(() => Promise.reject(new Error('redis down')))).toBe('-1');
+    expect(await scrape(() => new Promise<number>(() => undefined))).toBe('-1');
   });
 });
