@@ -45,7 +45,10 @@ async function errorFromResponse(response: FetcherResponse): Promise<GraphQLErro
 /** Headers of one client request's subgraph calls, signed once however many calls its plan makes. */
 const signedHeaders = new WeakMap<object, Record<string, string>>();
 
-function requestHeaders(secret: string, context: Partial<GatewayContext> | undefined): Record<string, string> {
+function requestHeaders(
+  secret: string,
+  context: Partial<GatewayContext> | undefined,
+): Record<string, string> {
   const known = context && signedHeaders.get(context);
   if (known) return known;
   const headers = {
