@@ -1,24 +1,11 @@
-import type { CodegenConfig } from '@graphql-codegen/cli';
+import { resolverTypesCodegen } from '../../codegen.shared.js';
 
-const config: CodegenConfig = {
-  schema: 'schema.graphql',
-  generates: {
-    'src/generated/graphql.ts': {
-      plugins: ['typescript', 'typescript-resolvers'],
-      config: {
-        federation: true,
-        useIndexSignature: true,
-        useTypeImports: true,
-        contextType: '../context.js#ContentContext',
-        scalars: { DateTime: { input: 'string', output: 'Date | string' } },
-        mappers: {
-          Post: '../models/post.js#PostRecord',
-          Comment: '../models/comment.js#CommentRecord',
-          User: '../models/user-ref.js#UserRef',
-        },
-      },
-    },
+export default resolverTypesCodegen({
+  contextType: '../context.js#ContentContext',
+  scalars: { DateTime: { input: 'string', output: 'Date | string' } },
+  mappers: {
+    Post: '../models/post.js#PostRecord',
+    Comment: '../models/comment.js#CommentRecord',
+    User: '../models/user-ref.js#UserRef',
   },
-};
-
-export default config;
+});

@@ -1,21 +1,8 @@
-import type { CodegenConfig } from '@graphql-codegen/cli';
+import { resolverTypesCodegen } from '../../codegen.shared.js';
 
-const config: CodegenConfig = {
-  schema: 'schema.graphql',
-  generates: {
-    'src/generated/graphql.ts': {
-      plugins: ['typescript', 'typescript-resolvers'],
-      config: {
-        federation: true,
-        useIndexSignature: true,
-        useTypeImports: true,
-        contextType: '../context.js#SemanticContext',
-        mappers: { Post: '../context.js#PostRef' },
-        scalars: { DateTime: 'string' },
-        enumsAsTypes: true,
-      },
-    },
-  },
-};
-
-export default config;
+export default resolverTypesCodegen({
+  contextType: '../context.js#SemanticContext',
+  mappers: { Post: '../context.js#PostRef' },
+  scalars: { DateTime: 'string' },
+  enumsAsTypes: true,
+});
