@@ -30,7 +30,8 @@ export function createMetrics(service: string) {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** The `store` label of `store_requests_total`. */
-export type StoreName = 'postgres' | 'mongodb' | 'neo4j' | 'opensearch' | 'weaviate' | 'redis';
+export type StoreName =
+  'postgres' | 'mongodb' | 'neo4j' | 'opensearch' | 'elasticsearch' | 'weaviate' | 'redis';
 
 /** Counts round trips to one store; what a store module takes, so it need not know prom-client. */
 export interface StoreRequestCounter {

@@ -27,7 +27,7 @@ export async function createSubgraph(
 ): Promise<RunningSubgraph & { engine: SearchEngine }> {
   const metrics = createMetrics('search');
   // One label for the search engine store, whichever driver SEARCH_ENGINE picks.
-  const engine = options.engine ?? createEngine(config, storeRequestCounter(metrics, 'opensearch'));
+  const engine = options.engine ?? createEngine(config, storeRequestCounter(metrics, config.SEARCH_ENGINE));
   const search = createSearchService(engine, config.SEARCH_ALIAS);
   const running = await startSubgraph({
     name: 'search',
