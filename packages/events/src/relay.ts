@@ -13,7 +13,16 @@ export interface RelayOptions {
   outbox: Outbox;
   redis: Redis;
   log: Logger;
+  /** Poll interval while events are coming in, and the shortest gap between two polls (100 ms). */
   intervalMs?: number;
+  /**
+   * Longest poll interval when idle (1000 ms): after each empty poll the interval doubles from
+   * `intervalMs` up to this. It bounds how late a write nobody nudged for (another instance, a
+   * seed, a relay that was backing off) is published.
+   */
+  idleIntervalMs?: number;
+  /** How long after `nudge()` the relay keeps polling every `intervalMs` (1000 ms). */
+  nudgeWindowMs?: number;
   batchSize?: number;
   stream?: string;
 }
@@ -21,33 +30,66 @@ export interface RelayOptions {
 export interface RunningRelay {
   /** Publishes everything pending now (used by tests and on shutdown). */
   flush: () => Promise<number>;
+  /**
+   * "A write just recorded events": polls now (or `intervalMs` after the last poll, if that was
+   * more recent) and keeps polling every `intervalMs` for `nudgeWindowMs`, so a nudge sent before
+   * the writer's transaction committed still gets the event out fast. Does not shorten the backoff
+   * after a failure. Cheap: call it after every write that recorded events.
+   */
+  nudge: () => void;
   stop: () => Promise<void>;
+}
+
+interface Sleep {
+  /** When the relay went to sleep (its last poll ended then). */
+  since: number;
+  /** When it wakes up. */
+  until: number;
+  timer: ReturnType<typeof setTimeout>;
+  /** False while backing off after a failure: nudges do not cut that short. */
+  nudgeable: boolean;
+  wake: () => void;
 }
 
 /**
  * Publishes the outbox to Redis Streams. An event is marked published only after XADD succeeded,
  * so a crash in between publishes it again: delivery is at-least-once and consumers deduplicate by
  * entity version. One relay per subgraph instance; it runs batches one at a time, in order.
+ *
+ * Polling adapts to the traffic: it sleeps `intervalMs` after a round that found events or within
+ * `nudgeWindowMs` of a `nudge()`; otherwise the sleep doubles with each empty round up to
+ * `idleIntervalMs`. It never sleeps less than `intervalMs` between rounds, however many writers nudge.
  */
 export function startOutboxRelay({
   outbox,
   redis,
   log,
   intervalMs = 100,
+  idleIntervalMs = 1000,
+  nudgeWindowMs = 1000,
   batchSize = 500,
   stream = eventsStream(),
 }: RelayOptions): RunningRelay {
+  const longestIdleMs = Math.max(intervalMs, idleIntervalMs);
   let running: Promise<number> = Promise.resolve(0);
   let stopped = false;
   let failures = 0;
-  let wake: (() => void) | undefined;
-  const sleep = (ms: number) =>
+  /** The last sleep after an empty round; doubles with each one, back to `intervalMs` on events. */
+  let idleMs = intervalMs;
+  /** Until when a nudge keeps the relay at `intervalMs`. */
+  let fastUntil = 0;
+  let sleeping: Sleep | undefined;
+
+  const sleep = (ms: number, nudgeable: boolean) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
+      const since = Date.now();
+      const wake = () => {
+        clearTimeout(current.timer);
+        if (sleeping === current) sleeping = undefined;
         resolve();
       };
+      const current: Sleep = { since, until: since + ms, timer: setTimeout(wake, ms), nudgeable, wake };
+      sleeping = current;
     });
 
   const publishBatch = async (): Promise<number> => {
@@ -74,8 +116,9 @@ export function startOutboxRelay({
 
   const tick = async () => {
     while (!stopped) {
+      let published = 0;
       try {
-        await flush();
+        published = await flush();
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -84,16 +127,39 @@ export function startOutboxRelay({
           log.warn({ err: error, failures }, 'outbox relay could not publish; will retry');
         running = Promise.resolve(0);
       }
-      await sleep(failures === 0 ? intervalMs : Math.min(5000, intervalMs * 2 ** failures));
+      if (stopped) break;
+      if (failures > 0) {
+        await sleep(Math.min(5000, intervalMs * 2 ** failures), false);
+      } else if (published > 0 || Date.now() < fastUntil) {
+        idleMs = intervalMs;
+        await sleep(intervalMs, true);
+      } else {
+        idleMs = Math.min(longestIdleMs, idleMs * 2);
+        await sleep(idleMs, true);
+      }
     }
   };
   const loop = tick();
 
   return {
     flush,
+    nudge: () => {
+      if (stopped) return;
+      fastUntil = Date.now() + nudgeWindowMs;
+      // Asleep: wake now, but never sooner than `intervalMs` after the last poll. Polling now (no
+      // sleep to cut short): the poll may have missed the write, and the window makes the next
+      // one come `intervalMs` after it.
+      const current = sleeping;
+      if (!current?.nudgeable) return;
+      const due = current.since + intervalMs;
+      if (due >= current.until) return;
+      clearTimeout(current.timer);
+      current.until = due;
+      current.timer = setTimeout(current.wake, Math.max(0, due - Date.now()));
+    },
     stop: async () => {
       stopped = true;
-      wake?.(); // do not wait out the poll interval or a backoff
+      sleeping?.wake(); // do not wait out the poll interval or a backoff
       await loop;
       await running.catch(() => 0);
     },
