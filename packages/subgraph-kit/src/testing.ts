@@ -45,3 +45,27 @@ export async function scrapeStoreRequests(url: string, store: StoreName): Promis
   }
   return total;
 }
+
+/**
+ * Waits until `store_requests_total{store}` moves after standing still for at least `quietMs`:
+ * a background poller of the subgraph (its outbox relay) has just polled after an idle sleep, so
+ * its next poll is about that far away. Returns the counter's value then.
+ */
+export async function afterIdlePoll(
+  url: string,
+  store: StoreName,
+  { quietMs = 700, timeoutMs = 15_000 } = {},
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await scrapeStoreRequests(url, store);
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await scrapeStoreRequests(url, store);
+    if (next === value) continue;
+    if (Date.now() - since >= quietMs) return next;
+    value = next;
+    since = Date.now();
+  }
+  throw new Error(`store_requests_total{store="${store}"} never stood still for ${quietMs} ms then moved`);
+}
