@@ -32,6 +32,13 @@ function present<T>(value: T | null, what: string): T {
   return value;
 }
 
+/** A write that recorded domain events: once it has committed, the outbox relay is nudged for them. */
+async function recorded<T>(context: CoreContext, write: Promise<T>): Promise<T> {
+  const result = await write;
+  context.eventsRecorded();
+  return result;
+}
+
 async function authPayload(context: CoreContext, user: UserRow) {
   context.loaders.userById.prime(user.id, user);
   context.signedInAs = user.id;
@@ -76,19 +83,20 @@ export const resolvers: Resolvers = {
   },
 
   Mutation: {
-    signUp: async (_parent, { input }, context) => authPayload(context, await signUp(context.db, input)),
+    signUp: async (_parent, { input }, context) =>
+      authPayload(context, await recorded(context, signUp(context.db, input))),
     logIn: async (_parent, { input }, context) => authPayload(context, await logIn(context.db, input)),
     createProduct: async (_parent, { input }, context) => {
       viewerId(context);
-      return createProduct(context.db, input);
+      return recorded(context, createProduct(context.db, input));
     },
     updateProduct: async (_parent, { id, input }, context) => {
       viewerId(context);
-      return updateProduct(context.db, id, input);
+      return recorded(context, updateProduct(context.db, id, input));
     },
     placeOrder: async (_parent, { input }, context) => {
       const buyer = await viewer(context);
-      return placeOrder(context.db, buyer.id, input);
+      return recorded(context, placeOrder(context.db, buyer.id, input));
     },
   },
 

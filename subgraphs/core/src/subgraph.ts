@@ -52,7 +52,7 @@ export async function createSubgraph(config: CoreConfig): Promise<RunningCoreSub
       host: config.CORE_HOST,
       gatewaySecret: config.GATEWAY_SHARED_SECRET,
       allowUnsigned: config.CORE_ALLOW_UNSIGNED,
-      context: coreContextFactory(db, tokenIssuer(config.JWT_SECRET)),
+      context: coreContextFactory(db, tokenIssuer(config.JWT_SECRET), () => relay?.nudge()),
       ready: () => pingDb(db),
       close: async () => {
         await relay?.stop();
