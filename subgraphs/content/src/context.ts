@@ -5,4 +5,6 @@ import type { ContentStore } from './store.js';
 export interface ContentContext extends RequestContext {
   store: ContentStore;
   loaders: Loaders;
+  /** Call after a write that recorded outbox events: the relay publishes them now. */
+  eventsRecorded: () => void;
 }

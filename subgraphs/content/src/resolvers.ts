@@ -30,6 +30,16 @@ async function visiblePost(context: ContentContext, id: string): Promise<PostRec
   return post && isVisible(post, context.viewer.userId) ? post : null;
 }
 
+/**
+ * A write that recorded domain events in its document: once it is done (addComment's count steps
+ * included, which spares the relay a recount), the outbox relay is nudged for them.
+ */
+async function recorded<T>(context: ContentContext, write: Promise<T>): Promise<T> {
+  const result = await write;
+  context.eventsRecorded();
+  return result;
+}
+
 export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
 
@@ -59,23 +69,23 @@ export const resolvers: Resolvers = {
   Mutation: {
     createPost: async (_root, { input }, context) => {
       const authorId = requireViewer(context);
-      return createPost(context.store, authorId, validNewPost(input));
+      return recorded(context, createPost(context.store, authorId, validNewPost(input)));
     },
     updatePost: async (_root, { id, input }, context) => {
       const viewerId = requireViewer(context);
       const postId = parseObjectId('id', id, 'post');
-      return updatePost(context.store, postId, viewerId, validPostChanges(input));
+      return recorded(context, updatePost(context.store, postId, viewerId, validPostChanges(input)));
     },
     deletePost: async (_root, { id }, context) => {
       const viewerId = requireViewer(context);
       const postId = parseObjectId('id', id, 'post');
-      await deletePost(context.store, postId, viewerId);
+      await recorded(context, deletePost(context.store, postId, viewerId));
       return { id: postId.toHexString(), deleted: true };
     },
     addComment: async (_root, { postId, body }, context) => {
       const viewerId = requireViewer(context);
       const post = parseObjectId('postId', postId, 'post');
-      return addComment(context.store, post, viewerId, validCommentBody(body));
+      return recorded(context, addComment(context.store, post, viewerId, validCommentBody(body)));
     },
   },
 

@@ -60,7 +60,12 @@ export async function createSubgraph(
       allowUnsigned: config.CONTENT_ALLOW_UNSIGNED && config.NODE_ENV !== 'production',
       log,
       metrics,
-      context: (base) => ({ ...base, store, loaders: createLoaders(store, base.viewer.userId) }),
+      context: (base) => ({
+        ...base,
+        store,
+        loaders: createLoaders(store, base.viewer.userId),
+        eventsRecorded: () => relay?.nudge(),
+      }),
       ready: () => store.ping(),
       close: async () => {
         await relay?.stop();
