@@ -98,7 +98,26 @@ export async function resetNamespace(ns: GraphNamespace): Promise<void> {
   const search = new OpenSearch({ node: ns.searchUrl });
   await search.indices.delete({ index: `${ns.searchAlias}*` }).catch(() => undefined);
   await search.close();
-  await fetch(`${ns.weaviateUrl}/v1/schema/${ns.semanticCollection}`, { method: 'DELETE' });
+  await dropSemanticCollections(ns);
+}
+
+/**
+ * Semantic queries its collection through an alias (`PostE2e` → `PostE2e_v<time>`, switched by
+ * reindex): drop the alias and every collection of the namespace (deleting the alias's name alone
+ * leaves the collection, and its posts, behind).
+ */
+async function dropSemanticCollections(ns: GraphNamespace): Promise<void> {
+  const name = ns.semanticCollection;
+  await fetch(`${ns.weaviateUrl}/v1/aliases/${name}`, { method: 'DELETE' });
+  const schema = (await (await fetch(`${ns.weaviateUrl}/v1/schema`)).json()) as {
+    classes?: { class: string }[];
+  };
+  const ours = new RegExp(`^${name}(_v\\d+)?$`);
+  for (const { class: collection } of schema.classes ?? []) {
+    if (!ours.test(collection)) continue;
+    const response = await fetch(`${ns.weaviateUrl}/v1/schema/${collection}`, { method: 'DELETE' });
+    if (!response.ok) throw new Error(`could not drop Weaviate collection ${collection}: ${response.status}`);
+  }
 }
 
 /** The last lines of a process's log in the namespace's log directory. */
