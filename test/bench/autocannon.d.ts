@@ -2,8 +2,22 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
+  /** Per-connection state autocannon passes to `setupRequest` and `onResponse`. */
+  type Context = Record<string, unknown>;
+
+  /** One entry of `requests`: a connection sends them in turn, rebuilt by `setupRequest` if given. */
+  interface RequestOptions {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?: (request: RequestOptions, context: Context) => RequestOptions | null;
+    onResponse?: (status: number, body: string, context: Context, headers: Record<string, string>) => void;
+  }
+
   interface Options {
     url: string;
+    requests?: RequestOptions[];
     method?: string;
     headers?: Record<string, string>;
     body?: string;
@@ -53,5 +67,5 @@ declare module 'autocannon' {
 
   function autocannon(options: Options): Instance;
   export default autocannon;
-  export type { Client, Instance, Options, Result };
+  export type { Client, Context, Instance, Options, RequestOptions, Result };
 }

@@ -88,20 +88,28 @@ function tableRows(results: VariantResult[]): string[][] {
   });
 }
 
-function markdownTable(head: string[], rows: string[][], rightFrom = 1): string {
+export function markdownTable(head: string[], rows: string[][], rightFrom = 1): string {
   const align = head.map((_, i) => (i >= rightFrom ? '---:' : ':---'));
   return [head, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
-/** The table for the terminal: fixed-width columns. */
-export function consoleTable(results: VariantResult[]): string {
-  const rows = [TABLE_HEAD, ...tableRows(results)];
-  const widths = TABLE_HEAD.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+/** A table for the terminal: fixed-width columns, the first `leftColumns` aligned left. */
+export function textTable(head: string[], body: string[][], leftColumns = 1): string {
+  const rows = [head, ...body];
+  const widths = head.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows
     .map((row) =>
-      row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+      row
+        .map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
     )
     .join('\n');
+}
+
+/** The table for the terminal: fixed-width columns. */
+export function consoleTable(results: VariantResult[]): string {
+  return textTable(TABLE_HEAD, tableRows(results));
 }
 
 interface Goal {

@@ -1,11 +1,9 @@
-import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { cpuShares, type CpuShares } from '../cpu.js';
 import type { FixtureProcess } from '../fixtures/launch.js';
 import { BENCH_REQUEST_BODY, expectedResponse } from '../fixtures/workload.js';
-import type { LoadRequest, LoadResult } from '../load.js';
+import { runLoadProcess, type LoadResult } from '../load.js';
 import { sampleRss } from '../rss.js';
 import { freePort, startProcess, waitUntilReady, type RunningProcess } from './process.js';
 import { launchSpec, type GatewayVariant, type LaunchContext } from './variants.js';
@@ -62,29 +60,6 @@ async function referenceAnswer(url: string): Promise<string> {
   return body;
 }
 
-type LoadMessage = { phase: 'measure' } | { ok: boolean; result?: LoadResult; error?: string };
-
-/** Runs load.ts as a child process; `onMeasure` is called when the warm-up is over. */
-function runLoadProcess(request: LoadRequest, onMeasure: () => void): Promise<LoadResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = fork(resolve(import.meta.dirname, '../load.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: 'inherit',
-    });
-    let settled = false;
-    child.on('message', (message: LoadMessage) => {
-      if ('phase' in message) return onMeasure();
-      settled = true;
-      if (message.ok && message.result) resolvePromise(message.result);
-      else reject(new Error(`load generator failed: ${message.error}`));
-    });
-    child.once('exit', (code) => {
-      if (!settled) reject(new Error(`load generator exited with code ${code} without a result`));
-    });
-    child.send(request);
-  });
-}
-
 /**
  * One gateway, measured: start it as its own process (group), wait until it answers, check its
  * answer against the expected response, sample its memory while a separate load process drives
@@ -111,10 +86,13 @@ export async function measureVariant(
     let subgraphRequestsBefore: Promise<number> | undefined;
     let load: LoadResult;
     try {
-      load = await runLoadProcess({ url, referenceBody, ...settings }, () => {
-        cpu = cpuShares(running.pid, context.fixtures.pid);
-        subgraphRequestsBefore = context.fixtures.requests();
-      });
+      load = await runLoadProcess(
+        { url, variants: [{ body: BENCH_REQUEST_BODY, referenceBody }], ...settings },
+        () => {
+          cpu = cpuShares(running.pid, context.fixtures.pid);
+          subgraphRequestsBefore = context.fixtures.requests();
+        },
+      );
     } finally {
       rss.stop();
     }
