@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SUITES = ['gateways'] as const;
+export const SUITES = ['gateways', 'graph'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -20,12 +20,26 @@ export interface BenchOptions {
   redisUrl: string;
   timeoutSeconds: number;
   outDir: string;
+  /** The graph suite's own settings (`durationSeconds` and `connections` above are the gateway suite's). */
+  graph: {
+    durationSeconds: number;
+    connections: number;
+    /** Data sizes, each as `npm run seed -- --scale <x>`. */
+    scales: number[];
+  };
 }
+
+/**
+ * Graph suite sizes: a small graph and one 10x larger. The larger one bounds the run: semantic
+ * embeds about 8 posts a second here, so 2000 posts take some 4 minutes to become searchable.
+ */
+export const DEFAULT_SCALES = { full: [0.02, 0.2], short: [0.005, 0.05] } as const;
 
 export const USAGE = `npm run bench -- [options]
 
   --duration <s>       measured seconds per gateway            (default 30; short: 5)
-  --connections <n>    concurrent connections                  (default 50; short: 10)
+                       and per page, size and cache setting    (graph suite: default 20; short: 5)
+  --connections <n>    concurrent connections                  (default 50; graph suite 10; short: 10)
   --warmup <s>         warm-up seconds before each measurement (default 5; short: 2)
   --rounds <n>         measure every gateway n times, round-robin, and report
                        the median round (evens out a noisy machine; default 1)
@@ -37,6 +51,9 @@ export const USAGE = `npm run bench -- [options]
   --redis-url <url>    Redis of our cached variants; use a database of its own
                        (default redis://127.0.0.1:6379/7 or $BENCH_REDIS_URL)
   --timeout <s>        per-request timeout; a timeout is a failure (default 30)
+  --scale <x,y,...>    graph suite: data sizes, each seeded like \`npm run seed -- --scale x\`
+                       (1 = 1000 users, 10000 posts, 20000 follows, 30000 likes, 500 products,
+                       2000 orders; default ${DEFAULT_SCALES.full.join(',')}; short: ${DEFAULT_SCALES.short.join(',')})
   --out <dir>          results directory                       (default test/bench/results)
   --help`;
 
@@ -54,6 +71,12 @@ const list = (value: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+function scales(given: string[] | undefined, short: boolean): number[] {
+  const values = (given ?? []).flatMap((value) => list(value));
+  if (values.length === 0) return [...(short ? DEFAULT_SCALES.short : DEFAULT_SCALES.full)];
+  return values.map((value) => positive('scale', value, 0));
+}
+
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
@@ -69,6 +92,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       'redis-url': { type: 'string' },
       timeout: { type: 'string' },
       out: { type: 'string' },
+      scale: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -92,5 +116,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     redisUrl: values['redis-url'] ?? process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/7',
     timeoutSeconds: positive('timeout', values.timeout, 30),
     outDir: resolve(values.out ?? resolve(import.meta.dirname, 'results')),
+    graph: {
+      durationSeconds: positive('duration', values.duration, short ? 5 : 20),
+      connections: Math.round(positive('connections', values.connections, 10)),
+      scales: scales(values.scale, short),
+    },
   };
 }

@@ -2,6 +2,8 @@
  * `npm run bench`: benchmarks on demand (never part of the test suite). See test/bench/README.md.
  */
 import { runGatewaySuite } from './gateways/suite.js';
+import { graphConsoleTable, writeGraphReport, type GraphRun } from './graph/report.js';
+import { BENCH_SEED, runGraphSuite } from './graph/suite.js';
 import { parseBenchOptions, USAGE } from './options.js';
 import { consoleTable, describeMachine, runSettings, writeGatewayReport, type GatewayRun } from './report.js';
 
@@ -41,4 +43,49 @@ if (options.suites.includes('gateways')) {
   };
   console.log(`\n${consoleTable(results)}\n`);
   for (const file of writeGatewayReport(run, options.outDir)) console.log(`wrote ${file}`);
+}
+
+if (options.suites.includes('graph')) {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+  console.log(
+    `\ngraph benchmark: scales ${options.graph.scales.join(', ')}; ${options.graph.connections} connections, ` +
+      `${options.warmupSeconds} s warm-up + ${options.graph.durationSeconds} s per page, size and cache setting` +
+      `${options.short ? ' (short mode)' : ''}`,
+  );
+  const sizes = await runGraphSuite(
+    options,
+    (message) => console.log(`  [${elapsed()}] ${message}`),
+    (row) => {
+      const summary = row.load
+        ? `${row.load.rps.toFixed(1)} rps, p50 ${row.load.latencyMs.p50} ms, p99 ${row.load.latencyMs.p99} ms, ` +
+          `${row.load.failures} failures`
+        : `${row.status}: ${row.reason?.split('\n')[0]}`;
+      console.log(
+        `  [${elapsed()}] ${row.page}, scale ${row.scale}, cache ${row.cache ? 'on' : 'off'}: ${summary}`,
+      );
+    },
+  );
+  const run: GraphRun = {
+    suite: 'graph',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    mode: options.short ? 'short' : 'full',
+    settings: {
+      durationSeconds: options.graph.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      connections: options.graph.connections,
+      timeoutSeconds: options.timeoutSeconds,
+      scales: options.graph.scales,
+      seed: BENCH_SEED,
+      gatewayWorkers: 1,
+    },
+    machine: describeMachine(),
+    totalSeconds: Math.round((performance.now() - started) / 1000),
+    sizes,
+  };
+  console.log(`\n${graphConsoleTable(sizes)}\n`);
+  for (const file of writeGraphReport(run, options.outDir)) console.log(`wrote ${file}`);
+  if (sizes.some((size) => size.status !== 'ok')) process.exitCode = 1;
 }

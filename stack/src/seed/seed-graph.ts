@@ -1,7 +1,7 @@
 import { seedContent } from '@aetherial/content/seed';
 import { seedCore } from '@aetherial/core/seed';
 import { createDriver } from '@aetherial/social/neo4j';
-import { seedSocial, type SeedPost } from '@aetherial/social/seed';
+import { seedSocial, type SeedPost, type SeedSummary } from '@aetherial/social/seed';
 import { seededRandom } from '@aetherial/subgraph-kit';
 import { MongoClient, ObjectId } from 'mongodb';
 import { postgres } from '../stores/postgres.js';
@@ -39,6 +39,8 @@ export interface SeededGraph {
   userIds: string[];
   postIds: string[];
   productIds: string[];
+  /** What social holds: follows and likes as seeded (follows are capped at n·(n−1) for n users). */
+  social: SeedSummary;
   /** Seconds each source of truth took. */
   seconds: { core: number; content: number; social: number };
 }
@@ -131,7 +133,7 @@ export async function seedGraph(
     NEO4J_USER: targets.neo4jUser,
     NEO4J_PASSWORD: targets.neo4jPassword,
   });
-  let social: { seconds: number };
+  let social: { result: SeedSummary; seconds: number };
   try {
     social = await timed(log, 'social (Neo4j)', async () =>
       seedSocial({
@@ -150,6 +152,7 @@ export async function seedGraph(
     userIds: core.result.userIds,
     postIds: content.result,
     productIds: core.result.productIds,
+    social: social.result,
     seconds: { core: core.seconds, content: content.seconds, social: social.seconds },
   };
 }
