@@ -74,13 +74,16 @@ export function responseCachePlugin({
               bypass(error as Error);
             }
           }
+          const policy = status === 'MISS' ? overallCachePolicy.policyIfCacheable() : null;
+          const scope = policy?.scope === 'PRIVATE' ? 'prv' : 'pub';
+          // Never a cache candidate: a subgraph hinted it uncacheable (or not at all), or it is
+          // private to a viewer and nobody is signed in.
+          if (status === 'MISS' && (!policy || (scope === 'prv' && !contextValue.viewerId)))
+            status = 'UNCACHEABLE';
           response.http.headers.set(CACHE_STATUS_HEADER, status);
-          if (status !== 'MISS' || response.body.kind !== 'single') return;
+          if (status !== 'MISS' || !policy || response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          const policy = overallCachePolicy.policyIfCacheable();
-          if (!policy || result.errors?.length || result.data === undefined) return;
-          const scope = policy.scope === 'PRIVATE' ? 'prv' : 'pub';
-          if (scope === 'prv' && !contextValue.viewerId) return;
+          if (result.errors?.length || result.data === undefined) return;
           const storedKey = scope === 'pub' ? `pub:${key}` : `prv:${contextValue.viewerId}:${key}`;
           try {
             await store.store(storedKey, JSON.stringify({ data: result.data }), policy.maxAge, generation, [
