@@ -46,7 +46,8 @@ export const USAGE = `npm run bench -- [options]
   --short              quick check: the short defaults above
   --only <suites>      comma-separated suites: ${SUITES.join(', ')} (default all)
   --gateways <ids>     comma-separated variant ids or prefixes, e.g. apollo-stock,ours-nocache
-                       (default all: apollo-stock, hive, hive-fork<N>, ours-{nocache,cache}-{1,N}w)
+                       (default all: apollo-stock, hive, hive-fork<N>, ours-nodedupe-1w,
+                        ours-{nocache,cache}-{1,N}w)
   --workers <n>        processes of the multi-process variants  (default ${Math.min(availableParallelism(), 4)})
   --redis-url <url>    Redis of our cached variants; use a database of its own
                        (default redis://127.0.0.1:6379/7 or $BENCH_REDIS_URL)

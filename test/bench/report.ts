@@ -123,7 +123,8 @@ function goals(results: VariantResult[]): Goal[] {
   const stock = stockRps(results);
   const rps = (r: VariantResult | undefined) => r?.load?.rps;
   const out: Goal[] = [];
-  const ours = results.filter((r) => r.variant.kind === 'ours');
+  // The no-dedupe variant is there to show what sharing in-flight queries adds, not a product setting.
+  const ours = results.filter((r) => r.variant.kind === 'ours' && r.variant.dedupe !== false);
   for (const r of ours) {
     const value = rps(r);
     const times = value !== undefined && stock ? value / stock : undefined;

@@ -12,6 +12,8 @@ export interface GatewayVariant {
   kind: GatewayKind;
   /** Our response cache on (needs Redis). */
   cache: boolean;
+  /** Ours: identical in-flight subgraph queries share one call (GATEWAY_DEDUPE_INFLIGHT, on by default). */
+  dedupe?: boolean;
   /** Serving processes: cluster workers (ours) or forks (Hive); 1 = a single process. */
   processes: number;
   /** How it is started, for the report. */
@@ -64,6 +66,17 @@ export function gatewayVariants(workers: number): GatewayVariant[] {
       describe: `@graphql-hive/gateway CLI \`supergraph --fork ${workers}\``,
     });
   }
+  // What the transport alone gives, without sharing in-flight queries (stock Apollo shares none).
+  variants.push({
+    id: 'ours-nodedupe-1w',
+    label: 'ours, cache off, no dedupe, 1 worker',
+    kind: 'ours',
+    cache: false,
+    dedupe: false,
+    processes: 1,
+    describe:
+      'gateway/src/index.ts, GATEWAY_CACHE=false, GATEWAY_DEDUPE_INFLIGHT=false, GATEWAY_WORKERS=1, LOG_LEVEL=warn',
+  });
   const counts = workers > 1 ? [1, workers] : [1];
   for (const cache of [false, true]) {
     for (const processes of counts) {
@@ -96,6 +109,7 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
           GATEWAY_HOST: '127.0.0.1',
           GATEWAY_PORT: String(context.port),
           GATEWAY_CACHE: String(variant.cache),
+          GATEWAY_DEDUPE_INFLIGHT: String(variant.dedupe ?? true),
           GATEWAY_WORKERS: String(variant.processes),
           REDIS_URL: context.redisUrl,
         },
