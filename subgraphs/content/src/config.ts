@@ -8,6 +8,12 @@ export const contentConfigSchema = baseConfigSchema.extend({
     .string()
     .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URL')
     .default('mongodb://127.0.0.1:27017/aetherial'),
+  /**
+   * How DataLoader batches read: 'in' (one `$in` query a batch, for MongoDB), 'point' (one equality
+   * query a key, sent in parallel, for FerretDB, which cannot push an `$in` down), or 'auto' (asks
+   * the server at connect time).
+   */
+  CONTENT_BATCH_READS: z.enum(['in', 'point', 'auto']).default('auto'),
   /** Redis stream the outbox relay publishes domain events to. */
   EVENTS_STREAM: z.string().min(1).default('aetherial:events'),
   /** Answer requests not signed by the gateway (exploring this subgraph alone). Never in production. */

@@ -5,8 +5,17 @@ import { outboxBatchSchema, type OutboxBatchDocument } from './models/outbox-bat
 import { outboxEventSchema, type OutboxEventDocument } from './models/outbox-event.js';
 import { postSchema, type PostDocument } from './models/post.js';
 
+/**
+ * How a DataLoader batch reads its keys. 'in': one `$in` query for the whole batch (MongoDB answers
+ * it from an index). 'point': one equality query per key, all sent at once — FerretDB 1.24 pushes
+ * only top-level equality down to its backend and evaluates an `$in` over the whole collection.
+ */
+export type BatchReads = 'in' | 'point';
+
 export interface ContentStore {
   connection: Connection;
+  /** Chosen at connect time (see StoreOptions.batchReads). */
+  batchReads: BatchReads;
   posts: Model<PostDocument>;
   comments: Model<CommentDocument>;
   outboxEvents: Model<OutboxEventDocument>;
@@ -26,6 +35,16 @@ export interface StoreOptions {
    * command monitoring (turned on for it); the driver's own heartbeats are not commands.
    */
   requests?: StoreRequestCounter;
+  /** 'auto' (the default) asks the server: 'point' on FerretDB, 'in' on MongoDB. */
+  batchReads?: BatchReads | 'auto';
+}
+
+/** FerretDB answers `buildInfo` with a `ferretdbVersion` field; MongoDB has none. */
+async function detectBatchReads(connection: Connection): Promise<BatchReads> {
+  const db = connection.db;
+  if (!db) throw new Error('MongoDB connection has no database');
+  const info = await db.admin().buildInfo();
+  return 'ferretdbVersion' in info ? 'point' : 'in';
 }
 
 /**
@@ -55,8 +74,13 @@ export async function connectStore(url: string, options: StoreOptions = {}): Pro
     await model.init();
     await model.syncIndexes();
   }
+  const batchReads =
+    !options.batchReads || options.batchReads === 'auto'
+      ? await detectBatchReads(connection)
+      : options.batchReads;
   return {
     connection,
+    batchReads,
     posts,
     comments,
     outboxEvents,

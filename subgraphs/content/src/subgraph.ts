@@ -36,8 +36,10 @@ export async function createSubgraph(
   const metrics = createMetrics('content');
   const store = await connectStore(config.MONGODB_URL, {
     ...options,
+    batchReads: options.batchReads ?? config.CONTENT_BATCH_READS,
     requests: storeRequestCounter(metrics, 'mongodb'),
   });
+  log.info({ batchReads: store.batchReads }, 'content store connected');
   const outbox = new ContentOutbox(store);
   let redis: Redis | null = null;
   let relay: RunningRelay | null = null;
