@@ -145,6 +145,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
           consumer: `${workerName}-${process.pid}`,
           log,
           onInvalidated: (count) => metrics.cacheInvalidations.inc(count),
+          readModelDelayMs: config.GATEWAY_CACHE_READ_MODEL_DELAY_MS,
         });
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'cache invalidator could not start; retrying in 2s');

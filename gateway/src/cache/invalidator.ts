@@ -13,14 +13,32 @@ export function tagsForEvent(event: DomainEvent): string[] {
   return tags;
 }
 
-/** Consumer group `gateway-cache`: one gateway worker handles each event for the shared Redis cache. */
+/**
+ * Consumer group `gateway-cache`: one gateway worker handles each event for the shared Redis cache.
+ * The tags are dropped twice: at once, and again `readModelDelayMs` later. Read models (search,
+ * semantic, social) apply the same event a little after the gateway sees it, and a response
+ * computed from them in between (a search that does not find the new post yet) would otherwise
+ * stay cached for its whole maxAge; the second drop bounds that window.
+ */
 export function startCacheInvalidator(options: {
   redis: Redis;
   store: ResponseStore;
   consumer: string;
   log: Logger;
   onInvalidated: (count: number) => void;
+  readModelDelayMs: number;
 }): Promise<RunningConsumer> {
+  const later = new Set<NodeJS.Timeout>();
+  const invalidate = async (tags: string[]) => options.onInvalidated(await options.store.invalidate(tags));
+  const invalidateLater = (tags: string[]) => {
+    const timer = setTimeout(() => {
+      later.delete(timer);
+      invalidate(tags).catch((error: unknown) =>
+        options.log.warn({ err: (error as Error).message }, 'delayed cache invalidation failed'),
+      );
+    }, options.readModelDelayMs);
+    later.add(timer);
+  };
   return startConsumer({
     redis: options.redis,
     group: 'gateway-cache',
@@ -32,7 +50,15 @@ export function startCacheInvalidator(options: {
     isTransient: (error) => !(error instanceof ReplyError),
     handle: async (events) => {
       const tags = [...new Set(events.flatMap(tagsForEvent))];
-      options.onInvalidated(await options.store.invalidate(tags));
+      await invalidate(tags);
+      if (options.readModelDelayMs > 0) invalidateLater(tags);
     },
-  });
+  }).then((consumer) => ({
+    ...consumer,
+    stop: async () => {
+      for (const timer of later) clearTimeout(timer);
+      later.clear();
+      await consumer.stop();
+    },
+  }));
 }

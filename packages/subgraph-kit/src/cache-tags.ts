@@ -33,10 +33,11 @@ function reachableEntities(
   if (seen.has(type.name)) return found;
   seen.add(type.name);
   if (entities.has(type.name)) found.add(type.name);
-  if (depth === 0) return found;
+  // A union's members are the same value, not a hop further (search's SearchItem = Post | Product | User).
   const members = isUnionType(type) ? type.getTypes() : [];
   for (const member of members)
     for (const name of reachableEntities(member, entities, depth, seen)) found.add(name);
+  if (depth === 0) return found;
   if ((isObjectType(type) || isInterfaceType(type)) && !entities.has(type.name)) {
     for (const field of Object.values(type.getFields())) {
       for (const name of reachableEntities(getNamedType(field.type), entities, depth - 1, seen))
