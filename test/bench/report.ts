@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { barChartPng, barChartSvg, type Bar, type Panel } from './chart.js';
+import { barChartPng, barChartSvg, type Bar, type BarChart, type Panel } from './chart.js';
 import type { VariantResult } from './gateways/measure.js';
 import type { GatewayKind } from './gateways/variants.js';
 import type { BenchOptions } from './options.js';
@@ -287,15 +287,18 @@ export function markdownReport(run: GatewayRun, chartFile: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes gateways-<date>[-short].{md,json,svg,png} into `dir`; returns the paths. */
-export function writeGatewayReport(run: GatewayRun, dir: string): string[] {
+/**
+ * Writes `<base>.json` (the run), `.svg` and `.png` (the chart) and `.md` (the report, which
+ * embeds the PNG) into `dir`; returns the paths. Every suite reports this way.
+ */
+export function writeReportFiles(
+  dir: string,
+  base: string,
+  run: unknown,
+  chart: BarChart,
+  markdown: (pngName: string) => string,
+): string[] {
   mkdirSync(dir, { recursive: true });
-  const base = `gateways-${run.startedAt.slice(0, 10)}${run.mode === 'short' ? '-short' : ''}`;
-  const chart = {
-    title: 'Gateway throughput on the federation benchmark query (requests/s, higher is better)',
-    subtitle: `${run.settings.connections} connections, ${run.settings.durationSeconds} s, ${run.machine.cpus} CPUs; ratio vs stock @apollo/gateway`,
-    panels: chartPanels(run.results),
-  };
   const files = {
     md: join(dir, `${base}.md`),
     json: join(dir, `${base}.json`),
@@ -305,6 +308,17 @@ export function writeGatewayReport(run: GatewayRun, dir: string): string[] {
   writeFileSync(files.json, `${JSON.stringify(run, null, 2)}\n`);
   writeFileSync(files.svg, barChartSvg(chart));
   writeFileSync(files.png, barChartPng(chart));
-  writeFileSync(files.md, markdownReport(run, `${base}.png`));
+  writeFileSync(files.md, markdown(`${base}.png`));
   return Object.values(files);
+}
+
+/** Writes gateways-<date>[-short].{md,json,svg,png} into `dir`; returns the paths. */
+export function writeGatewayReport(run: GatewayRun, dir: string): string[] {
+  const base = `gateways-${run.startedAt.slice(0, 10)}${run.mode === 'short' ? '-short' : ''}`;
+  const chart = {
+    title: 'Gateway throughput on the federation benchmark query (requests/s, higher is better)',
+    subtitle: `${run.settings.connections} connections, ${run.settings.durationSeconds} s, ${run.machine.cpus} CPUs; ratio vs stock @apollo/gateway`,
+    panels: chartPanels(run.results),
+  };
+  return writeReportFiles(dir, base, run, chart, (png) => markdownReport(run, png));
 }

@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { barChartPng, barChartSvg, type Panel } from '../chart.js';
+import type { Panel } from '../chart.js';
 import type { Rgb } from '../png.js';
-import { describeMachine, markdownTable, textTable } from '../report.js';
+import { describeMachine, markdownTable, textTable, writeReportFiles } from '../report.js';
 import { PAGES, SEARCH_TERMS, type PageName } from './queries.js';
 import { STORES, type StoreName } from './store-requests.js';
 import { MAX_PROFILES, MAX_VIEWERS, type GraphRow, type GraphSizeResult } from './suite.js';
@@ -328,22 +326,11 @@ export function graphMarkdownReport(run: GraphRun, chartFile: string): string {
 
 /** Writes graph-<date>[-short].{md,json,svg,png} into `dir`; returns the paths. */
 export function writeGraphReport(run: GraphRun, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
   const base = `graph-${run.startedAt.slice(0, 10)}${run.mode === 'short' ? '-short' : ''}`;
   const chart = {
     title: 'Aetherial graph: requests/s per page, data size and response cache (higher is better)',
     subtitle: `${run.settings.connections} connections, ${run.settings.durationSeconds} s, ${run.machine.cpus} CPUs; blue cache off, green cache on`,
     panels: chartPanels(run.sizes),
   };
-  const files = {
-    md: join(dir, `${base}.md`),
-    json: join(dir, `${base}.json`),
-    svg: join(dir, `${base}.svg`),
-    png: join(dir, `${base}.png`),
-  };
-  writeFileSync(files.json, `${JSON.stringify(run, null, 2)}\n`);
-  writeFileSync(files.svg, barChartSvg(chart));
-  writeFileSync(files.png, barChartPng(chart));
-  writeFileSync(files.md, graphMarkdownReport(run, `${base}.png`));
-  return Object.values(files);
+  return writeReportFiles(dir, base, run, chart, (png) => graphMarkdownReport(run, png));
 }
