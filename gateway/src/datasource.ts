@@ -79,7 +79,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { metrics, name, url, secret } = this.options;
     const { request, context } = options;
     if (!request.query) throw new Error('Missing query');
-    const headers = requestHeaders(secret, context);
+    // The executor adds its own headers (e.g. asking for a federated trace when Studio reporting is on).
+    const extra = request.http?.headers ? Object.fromEntries(request.http.headers) : {};
+    const signed = requestHeaders(secret, context);
+    const headers = Object.keys(extra).length > 0 ? { ...extra, ...signed } : signed;
     const body = JSON.stringify({
       query: request.query,
       ...(request.operationName ? { operationName: request.operationName } : {}),

@@ -6,6 +6,9 @@ import { VIEWER_HEADER } from '@aetherial/subgraph-kit';
  * `{"query":"…"`, and a query document either starts with `query` or is a bare selection set.
  * Mutations, subscriptions and anything else (e.g. a hash-only persisted query) go out as is.
  */
+/** Asks the subgraph for a federated trace in its answer: a traced and an untraced call differ. */
+const TRACE_HEADER = 'apollo-federation-include-trace';
+
 const SHAREABLE_BODY = /^\{"query":"(?:query\b|\{)/;
 
 /**
@@ -19,7 +22,7 @@ export function dedupeInFlight(fetcher: Fetcher, onShared: () => void): Fetcher 
   return (url: string, init: FetcherRequestInit = {}) => {
     const body = typeof init.body === 'string' ? init.body : undefined;
     if (body === undefined || !SHAREABLE_BODY.test(body)) return fetcher(url, init);
-    const key = `${url}\n${init.headers?.[VIEWER_HEADER] ?? ''}\n${body}`;
+    const key = `${url}\n${init.headers?.[VIEWER_HEADER] ?? ''}\n${init.headers?.[TRACE_HEADER] ?? ''}\n${body}`;
     const pending = inFlight.get(key);
     if (pending) {
       onShared();

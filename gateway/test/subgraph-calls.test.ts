@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SubgraphDataSource } from '../src/datasource.js';
+import { createGatewayMetrics } from '../src/metrics.js';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
@@ -133,5 +135,29 @@ describe('subgraph transport', () => {
       fixture.catalog.server.off('connection', onConnection);
     }
     expect(sockets.size).toBe(1);
+  });
+
+  it("forwards the executor's own headers: a federated trace is asked for and comes back", async () => {
+    const source = new SubgraphDataSource({
+      name: 'catalog',
+      url: fixture.catalog.url,
+      secret,
+      timeoutMs: 1000,
+      dedupe: true,
+      metrics: createGatewayMetrics(),
+    });
+    const process = (headers: Record<string, string>) =>
+      source.process({
+        kind: 'incoming operation',
+        request: {
+          query: '{ products { id } }',
+          http: { method: 'POST', url: '', headers: new Headers(headers) },
+        },
+        context: {},
+      } as unknown as Parameters<SubgraphDataSource['process']>[0]);
+    const traced = await process({ 'apollo-federation-include-trace': 'ftv1' });
+    expect(typeof traced.extensions?.ftv1).toBe('string');
+    const untraced = await process({});
+    expect(untraced.extensions?.ftv1).toBeUndefined();
   });
 });
