@@ -6,7 +6,7 @@
  * namespace owns are those whose ids live in its PostgreSQL and MongoDB databases
  * (graph-under-test.ts removes exactly those when it resets the namespace).
  */
-import { createServer } from 'node:net';
+import { freePort } from '@aetherial/subgraph-kit';
 
 export const SUBGRAPHS = ['core', 'content', 'social', 'search', 'semantic'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
@@ -125,18 +125,6 @@ export function graphEnv(ns: GraphNamespace): Record<string, string> {
     SEARCH_SUBGRAPH_URL: subgraphUrl(ns, 'search'),
     SEMANTIC_SUBGRAPH_URL: subgraphUrl(ns, 'semantic'),
   };
-}
-
-/** A free TCP port on 127.0.0.1 (released again at once, so a small race is possible). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Free ports for a gateway and the five subgraphs. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { StoreName } from './metrics.js';
 import { signViewerHeaders } from './viewer.js';
 
@@ -68,4 +69,16 @@ export async function afterIdlePoll(
     since = Date.now();
   }
   throw new Error(`store_requests_total{store="${store}"} never stood still for ${quietMs} ms then moved`);
+}
+
+/** A free TCP port on 127.0.0.1 (released again at once, so a small race is possible). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -5,7 +5,8 @@ import type { FixtureProcess } from '../fixtures/launch.js';
 import { BENCH_REQUEST_BODY, expectedResponse } from '../fixtures/workload.js';
 import { runLoadProcess, type LoadResult } from '../load.js';
 import { sampleRss } from '../rss.js';
-import { freePort, startProcess, waitUntilReady, type RunningProcess } from './process.js';
+import { freePort } from '@aetherial/subgraph-kit';
+import { startProcess, waitUntilReady, type RunningProcess } from './process.js';
 import { launchSpec, type GatewayVariant, type LaunchContext } from './variants.js';
 
 export interface VariantResult {

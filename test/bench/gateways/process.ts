@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { LaunchSpec } from './variants.js';
 
 export interface RunningProcess {
@@ -11,20 +10,6 @@ export interface RunningProcess {
 }
 
 const TAIL_BYTES = 4000;
-
-/** A free TCP port on 127.0.0.1 (released again right away, so a small race is possible). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /**
  * Starts a process in its own process group, so stop() reaches cluster workers and forks too:

@@ -6,12 +6,12 @@
 import { loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { DEMO_PASSWORD } from '@aetherial/core/seed';
+import { freePort } from '@aetherial/subgraph-kit';
 import { seedGraph, type SeededGraph } from '../../../stack/src/seed/seed-graph.js';
 import { parseSeedSize, type SeedSize } from '../../../stack/src/seed/size.js';
 import { resetNamespace, startGraph, type RunningGraph } from '../../graph/graph-under-test.js';
 import {
   defineNamespace,
-  freePort,
   freePorts,
   gatewayUrl,
   subgraphUrl,
