@@ -161,9 +161,9 @@ const KIND_COLORS: Record<GatewayKind, Rgb> = {
 };
 const CACHED_COLOR: Rgb = [46, 160, 90];
 
-/** "HIT 99.8%, BYPASS 0.2%" from the x-cache counts, or "–". */
-function cacheShares(r: VariantResult): string {
-  const counts = Object.entries(r.load?.cacheStatus ?? {});
+/** "HIT 99.8%, BYPASS 0.2%" from the x-cache counts of a load run, or "–". */
+export function cacheShares(cacheStatus: Record<string, number> | undefined): string {
+  const counts = Object.entries(cacheStatus ?? {});
   const total = counts.reduce((sum, [, n]) => sum + n, 0);
   if (total === 0) return '–';
   return counts
@@ -255,7 +255,7 @@ export function markdownReport(run: GatewayRun, chartFile: string): string {
           ? `${fixed(r.cpu.gateway, 2)} / ${fixed(r.cpu.subgraphs, 2)} / ${fixed(r.cpu.loadGenerator, 2)} / ${fixed(r.cpu.other, 2)}`
           : '–',
         fixed(r.loadAverage, 2),
-        cacheShares(r),
+        cacheShares(r.load?.cacheStatus),
         fixed(r.subgraphRequestsPerResponse, 2),
         ...(settings.rounds > 1 ? [(r.roundsRps ?? []).map((v) => fixed(v)).join(', ')] : []),
       ]),

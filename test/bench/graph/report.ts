@@ -1,6 +1,6 @@
 import type { Panel } from '../chart.js';
 import type { Rgb } from '../png.js';
-import { describeMachine, markdownTable, textTable, writeReportFiles } from '../report.js';
+import { cacheShares, describeMachine, markdownTable, textTable, writeReportFiles } from '../report.js';
 import { PAGES, SEARCH_TERMS, type PageName } from './queries.js';
 import { STORES, type StoreName } from './store-requests.js';
 import { MAX_PROFILES, MAX_VIEWERS, type GraphRow, type GraphSizeResult } from './suite.js';
@@ -92,16 +92,6 @@ function resultRows(sizes: GraphSizeResult[]): string[][] {
 /** The results table for the terminal. */
 export function graphConsoleTable(sizes: GraphSizeResult[]): string {
   return textTable(RESULT_HEAD, resultRows(sizes), 3);
-}
-
-function cacheShares(row: GraphRow): string {
-  const counts = Object.entries(row.load?.cacheStatus ?? {});
-  const total = counts.reduce((sum, [, n]) => sum + n, 0);
-  if (total === 0) return '–';
-  return counts
-    .sort((a, b) => b[1] - a[1])
-    .map(([status, n]) => `${status} ${((n / total) * 100).toFixed(1)}%`)
-    .join(', ');
 }
 
 function subgraphCalls(row: GraphRow): string {
@@ -263,7 +253,7 @@ export function graphMarkdownReport(run: GraphRun, chartFile: string): string {
               page.label,
               sizeLabel(size),
               row.cache ? 'on' : 'off',
-              cacheShares(row),
+              cacheShares(row.load?.cacheStatus),
               subgraphCalls(row),
               row.load ? `${row.load.warmupRequests} (${row.load.warmupFailures} failed)` : '–',
               fixed(row.loadAverage, 2),
