@@ -92,6 +92,14 @@ async function main(): Promise<void> {
   });
   say('stack', `ready: ${reports.map((r) => `${r.store} ${r.state}`).join(', ')}`);
 
+  // Generated code (Prisma client, resolver types) is git-ignored: a fresh clone has none yet.
+  await runToEnd('codegen', join(repoRoot, 'node_modules/.bin/turbo'), [
+    'run',
+    'codegen',
+    '--output-logs=errors-only',
+  ]);
+  say('codegen', 'generated code is up to date');
+
   await runToEnd('compose', process.execPath, ['--import', 'tsx', 'gateway/src/compose/cli.ts']);
   say('compose', 'supergraph.graphql composed from supergraph.yaml');
 
