@@ -120,7 +120,13 @@ export const influxdb: StoreDef = {
         });
         await runWithProgress(
           go,
-          ['install', '-v', `github.com/influxdata/influxdb/cmd/influxd@v${version}`],
+          [
+            'install',
+            '-v',
+            // What InfluxData's release build stamps in; `influxd version` prints it.
+            `-ldflags=-X main.version=${version} -X main.branch=v${version}`,
+            `github.com/influxdata/influxdb/cmd/influxd@v${version}`,
+          ],
           {
             env: {
               CGO_ENABLED: '1',
