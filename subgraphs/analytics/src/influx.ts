@@ -2,11 +2,12 @@ import {
   HttpError,
   InfluxDB,
   RequestTimedOutError,
+  setLogger,
   type ParameterizedQuery,
   type Point,
   type Transport,
 } from '@influxdata/influxdb-client';
-import type { StoreRequestCounter } from '@aetherial/subgraph-kit';
+import type { Logger, StoreRequestCounter } from '@aetherial/subgraph-kit';
 import type { AnalyticsConfig } from './config.js';
 
 /** The retention policies of the database: raw points and InfluxDB's own rollups of them. */
@@ -139,4 +140,16 @@ export function isInfluxOutage(error: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * The client logs every failed request to the console itself; callers here log failures once (the
+ * recorder an outage's start and end), so the client's own lines go to debug. Process-wide, as the
+ * client's logger is.
+ */
+export function routeClientLog(log: Logger): void {
+  setLogger({
+    error: (message, error) => log.debug({ err: error }, `influxdb client: ${message}`),
+    warn: (message, error) => log.debug({ err: error }, `influxdb client: ${message}`),
+  });
 }

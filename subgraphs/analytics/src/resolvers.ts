@@ -1,6 +1,5 @@
 import { badUserInput, dateTimeScalar, forbidden, unauthenticated } from '@aetherial/subgraph-kit';
 import type { GraphQLResolveInfo } from 'graphql';
-import type { AnalyticsContext } from './context.js';
 import type { PostMetric, Resolvers, UserMetric } from './generated/graphql.js';
 import { requireEntityId } from './ids.js';
 import type { PostMetricTag, UserMetricTag } from './points.js';

@@ -12,7 +12,7 @@ import {
 import { Redis } from 'ioredis';
 import type { AnalyticsConfig } from './config.js';
 import type { AnalyticsContext } from './context.js';
-import { Influx } from './influx.js';
+import { Influx, routeClientLog } from './influx.js';
 import { createLoaders } from './loaders.js';
 import { startRecorder } from './recorder.js';
 import { resolvers } from './resolvers.js';
@@ -40,6 +40,7 @@ export async function createSubgraph(
   dependencies: AnalyticsDependencies = {},
 ): Promise<RunningAnalytics> {
   const log = dependencies.log ?? createLogger('analytics', config.LOG_LEVEL);
+  routeClientLog(log);
   const metrics = createMetrics('analytics');
   const influx = new Influx(config, storeRequestCounter(metrics, 'influxdb'));
   const store = new AnalyticsStore(influx);

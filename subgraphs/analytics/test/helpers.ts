@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { deadLetterStream, eventFields, type DomainEvent } from '@aetherial/events';
 import { Redis } from 'ioredis';
 import { loadAnalyticsConfig, type AnalyticsConfig } from '../src/config.js';
-import { Influx } from '../src/influx.js';
+import { pino } from 'pino';
+import { Influx, routeClientLog } from '../src/influx.js';
+
+routeClientLog(pino({ level: 'silent' }));
 
 /**
  * Every test file gets its own InfluxDB database, event stream and Redis key prefix (the database

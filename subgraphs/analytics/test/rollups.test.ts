@@ -25,7 +25,7 @@ async function sums(
       |> group(columns: ["post", "product", "metric"])
       |> sum()`);
   return Object.fromEntries(
-    rows.map((row) => [`${row.post ?? row.product}:${row.metric ?? ''}`, Number(row._value)]),
+    rows.map((row) => [`${row.post || row.product}:${row.metric ?? ''}`, Number(row._value)]),
   );
 }
 
