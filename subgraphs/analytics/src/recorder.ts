@@ -7,6 +7,8 @@ import { ID_PATTERN } from './ids.js';
 import { isInfluxOutage, type Influx } from './influx.js';
 import { applyPostChanges, knownPostsKey, postChanges } from './known-posts.js';
 import { identityTime, postActivity, sale, signup, userActivity } from './points.js';
+import { policiesFor, type RetentionDurations } from './rollups.js';
+import type { RetentionPolicy } from './influx.js';
 
 const id = z.string().regex(ID_PATTERN, 'not an id');
 
@@ -122,6 +124,8 @@ export interface RecorderOptions {
   consumer: string;
   /** Prefix of this database's Redis keys (the known posts). */
   keyPrefix: string;
+  /** Where a point of a given age goes (policiesFor). */
+  retentions: RetentionDurations;
   maxDeliveries?: number;
   maxRetryDelayMs?: number;
   claimIdleMs?: number;
@@ -143,6 +147,7 @@ export function startRecorder(options: RecorderOptions): RunningConsumer {
     group,
     consumer,
     keyPrefix,
+    retentions,
     maxDeliveries,
     maxRetryDelayMs,
     claimIdleMs,
@@ -160,10 +165,18 @@ export function startRecorder(options: RecorderOptions): RunningConsumer {
     ...(blockMs ? { blockMs } : {}),
     isTransient: isInfluxOutage,
     handle: async (events) => {
-      const points = events.flatMap(eventPoints);
-      await influx.write('raw', points);
+      const byPolicy = new Map<RetentionPolicy, Point[]>();
+      let dropped = 0;
+      for (const event of events) {
+        const points = eventPoints(event);
+        const policies = points.length > 0 ? policiesFor(Date.parse(event.occurredAt), retentions) : [];
+        if (policies.length === 0) dropped += points.length;
+        for (const policy of policies) byPolicy.set(policy, [...(byPolicy.get(policy) ?? []), ...points]);
+      }
+      for (const [policy, points] of byPolicy) await influx.write(policy, points);
+      if (dropped > 0) log.debug({ dropped }, 'points older than every retention policy keeps: not written');
       await applyPostChanges(redis, knownPostsKey(keyPrefix), postChanges(events));
-      log.debug({ events: events.length, points: points.length }, 'events recorded');
+      log.debug({ events: events.length, policies: [...byPolicy.keys()] }, 'events recorded');
     },
   });
   let stopping = false;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AnalyticsConfig } from './config.js';
 import type { Influx, RetentionPolicy } from './influx.js';
+import { durationMs } from './ranges.js';
 
 /** The measurements the recorder writes, and their integer fields the rollups sum. */
 export const MEASUREMENTS = {
@@ -18,6 +19,38 @@ export type Measurement = keyof typeof MEASUREMENTS;
 
 /** How far back each continuous query recomputes its buckets on every run: late points within it are rolled up. */
 const LOOKBACK: Record<'hourly' | 'daily', string> = { hourly: '1d', daily: '3d' };
+const LOOKBACK_MS: Record<'hourly' | 'daily', number> = { hourly: 86_400_000, daily: 3 * 86_400_000 };
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+export type RetentionDurations = Pick<
+  AnalyticsConfig,
+  'ANALYTICS_RAW_RETENTION' | 'ANALYTICS_HOURLY_RETENTION' | 'ANALYTICS_DAILY_RETENTION'
+>;
+
+/**
+ * Where a point of this time must be written so that every interval sees it once: raw while the
+ * raw policy keeps it; and, once its bucket is older than what a continuous query still recomputes
+ * (a late event, a replay), straight into the hourly and daily policies too, where the queries will
+ * not count it again. Empty when it is older than every policy keeps.
+ */
+export function policiesFor(
+  time: number,
+  retentions: RetentionDurations,
+  now = Date.now(),
+): RetentionPolicy[] {
+  const kept = (duration: string) => (duration === 'INF' ? Infinity : durationMs(duration));
+  const margin = HOUR_MS;
+  const policies: RetentionPolicy[] = [];
+  if (time > now - kept(retentions.ANALYTICS_RAW_RETENTION) + margin) policies.push('raw');
+  const hourlyWindowStart = Math.floor((now - LOOKBACK_MS.hourly) / HOUR_MS) * HOUR_MS;
+  if (time < hourlyWindowStart && time > now - kept(retentions.ANALYTICS_HOURLY_RETENTION) + margin)
+    policies.push('hourly');
+  const dailyWindowStart = Math.floor((now - LOOKBACK_MS.daily) / DAY_MS) * DAY_MS;
+  if (time < dailyWindowStart && time > now - kept(retentions.ANALYTICS_DAILY_RETENTION) + DAY_MS)
+    policies.push('daily');
+  return policies;
+}
 
 /**
  * The continuous queries: raw → hourly (GROUP BY time(1h), every tag), hourly → daily. Each

@@ -68,6 +68,7 @@ export async function createSubgraph(
         redis,
         log,
         keyPrefix,
+        retentions: config,
         stream: config.EVENTS_STREAM,
         group: config.ANALYTICS_RECORDER_GROUP,
         consumer: config.ANALYTICS_RECORDER_CONSUMER,

@@ -29,6 +29,7 @@ function recorder(consumer: string, target: Influx = influx): RunningConsumer {
     redis,
     log: silent,
     keyPrefix: redisKeyPrefix(config),
+    retentions: config,
     stream: config.EVENTS_STREAM,
     group: config.ANALYTICS_RECORDER_GROUP,
     consumer,
@@ -134,6 +135,39 @@ describe('the recorder', () => {
       [posts[1]!]: { comment: 120 },
       [posts[2]!]: { like: 240 },
     });
+  });
+
+  it('records old events (a replay) once in every interval: past the rollups’ reach they go to the rollups too', async () => {
+    const post = hexId();
+    const day = 86_400_000;
+    const comment = (daysAgo: number) =>
+      event(
+        'CommentAdded',
+        'Comment',
+        hexId(),
+        { id: hexId(), postId: post, authorId: hexId() },
+        new Date(Date.now() - daysAgo * day),
+      );
+    // 40 days: past the raw retention (30 days); 10 days: raw, and past both continuous queries' lookback.
+    const events = [comment(40), comment(10), comment(10), comment(0)];
+    await publish(redis, config.EVENTS_STREAM, events);
+    await publish(redis, config.EVENTS_STREAM, events);
+    await recorder('replay').drained();
+    expect(await totals([post])).toEqual({ [post]: { comment: 4 } });
+    const tenDaysAgo = Math.floor((Date.now() - 10 * day) / day) * day;
+    const range = {
+      from: new Date(tenDaysAgo),
+      to: new Date(tenDaysAgo + day),
+      interval: 'DAY' as const,
+      source: 'daily' as const,
+      starts: [new Date(tenDaysAgo)],
+    };
+    expect(await store.activity('post', 'comment', range, [post])).toEqual([
+      { id: post, start: tenDaysAgo, count: 2 },
+    ]);
+    const hourly = { ...range, interval: 'HOUR' as const, source: 'hourly' as const };
+    const hours = await store.activity('post', 'comment', hourly, [post]);
+    expect(hours.reduce((sum, row) => sum + row.count, 0)).toBe(2);
   });
 
   it('moves a malformed event to the dead letters and records the rest', async () => {
