@@ -20,8 +20,9 @@ function envPort(name: string, fallback: number): number {
 }
 
 export const e2e = defineNamespace({
-  name: 'e2e',
-  redisDatabase: 3,
+  // Another name (and Redis database) lets two checkouts run the whole-graph tests at the same time.
+  name: process.env.E2E_NAMESPACE ?? 'e2e',
+  redisDatabase: envPort('E2E_REDIS_DATABASE', 3),
   eventsStream: process.env.E2E_EVENTS_STREAM ?? 'aetherial:e2e:events',
   gatewayPort: envPort('E2E_GATEWAY_PORT', 4100),
   ports: {

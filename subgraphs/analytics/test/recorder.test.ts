@@ -122,10 +122,26 @@ describe('the recorder', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
-    await once(child.stdout!, 'data');
+    const output = child.stdout!;
+    output.setEncoding('utf8');
+    let seen = '';
+    const waitForLine = (line: string) =>
+      new Promise<void>((resolve) => {
+        const check = (chunk: string) => {
+          seen += chunk;
+          if (seen.includes(`${line}\n`)) {
+            output.off('data', check);
+            resolve();
+          }
+        };
+        output.on('data', check);
+        check('');
+      });
+    await waitForLine('listening');
     await publish(redis, config.EVENTS_STREAM, events);
-    // Killed once it has written part of the burst, acknowledged or not.
-    await waitFor(async () => ((await totals([posts[0]!]))[posts[0]!]?.comment ?? 0) > 0);
+    // Killed once its first batch is written and not acknowledged.
+    await waitForLine('written');
+    expect((await totals([posts[0]!]))[posts[0]!]?.comment ?? 0).toBeGreaterThan(0);
     child.kill('SIGKILL');
     await once(child, 'exit');
     // The restarted process (same consumer name) resumes its pending entries first.
