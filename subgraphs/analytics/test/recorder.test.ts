@@ -12,7 +12,7 @@ import { eventPoints, startRecorder } from '../src/recorder.js';
 import { ensureSchema } from '../src/rollups.js';
 import { AnalyticsStore } from '../src/store.js';
 import { redisKeyPrefix } from '../src/subgraph.js';
-import { connectRedis, dropRun, event, hexId, newRunId, publish, testConfig, waitFor } from './helpers.js';
+import { connectRedis, dropRun, event, hexId, newRunId, publish, testConfig } from './helpers.js';
 
 const config: AnalyticsConfig = testConfig(newRunId(), {
   ANALYTICS_RECORDER_GROUP: 'analytics-recorder-test',
