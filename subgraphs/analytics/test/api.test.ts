@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsConfig } from '../src/config.js';
 import { applyPostChanges, knownPostsKey } from '../src/known-posts.js';
-import { identityTime, postActivity, userActivity } from '../src/points.js';
+import { identityTime, postActivity, sale, userActivity } from '../src/points.js';
 import { createSubgraph, redisKeyPrefix, type RunningAnalytics } from '../src/subgraph.js';
 import { connectRedis, dropRun, hexId, newRunId, testConfig, waitFor } from './helpers.js';
 
@@ -14,6 +14,7 @@ const config: AnalyticsConfig = testConfig(newRunId(), {
 let analytics: RunningAnalytics;
 let redis: Redis;
 const posts = Array.from({ length: 50 }, () => hexId());
+const products = Array.from({ length: 20 }, () => hexId());
 const hour = 3_600_000;
 const now = Date.now();
 const thisHour = Math.floor(now / hour) * hour;
@@ -40,6 +41,18 @@ beforeAll(async () => {
     ),
   );
   points.push(userActivity('owner', 'comment', 4, identityTime(at, 'owner')));
+  // Product i sold i + 1 units at 100 cents, twice: a minute ago and two hours ago.
+  for (const [index, product] of products.entries()) {
+    points.push(sale(product, index + 1, (index + 1) * 100, identityTime(at, `${product}:now`)));
+    points.push(
+      sale(
+        product,
+        index + 1,
+        (index + 1) * 100,
+        identityTime(new Date(now - 2 * hour), `${product}:before`),
+      ),
+    );
+  }
   await analytics.store.influx.write('raw', points);
 });
 
@@ -154,6 +167,36 @@ describe('Post.stats and Post.activity', () => {
   });
 });
 
+describe('Product.sales', () => {
+  it('answers hourly sales of 20 products with one query, units and revenue per bucket', async () => {
+    const query = `query($reps: [_Any!]!, $from: DateTime!, $to: DateTime!) { _entities(representations: $reps) {
+      ... on Product { sales(from: $from, to: $to, interval: HOUR) { start units revenueCents } } } }`;
+    const variables = {
+      reps: entities(products, 'Product'),
+      from: new Date(thisHour - 3 * hour).toISOString(),
+      to: new Date(thisHour + hour).toISOString(),
+    };
+    // The hourly rollup is InfluxDB's continuous query (RESAMPLE EVERY 1s here).
+    const answer = await waitFor(async () => {
+      const { result } = await measure(query, variables);
+      const sales = (result.data as { _entities: { sales: { units: number }[] }[] } | null)?._entities;
+      const units = sales?.[19]?.sales.reduce((sum, bucket) => sum + bucket.units, 0);
+      return units === 40 && result;
+    });
+    expect(answer.errors).toBeUndefined();
+    const sales = (
+      answer.data as { _entities: { sales: { start: string; units: number; revenueCents: number }[] }[] }
+    )._entities;
+    expect(sales[4]!.sales).toHaveLength(4);
+    expect(sales[4]!.sales.reduce((sum, bucket) => sum + bucket.revenueCents, 0)).toBe(1000);
+    expect(sales[4]!.sales.filter((bucket) => bucket.units > 0).map((bucket) => bucket.units)).toEqual([
+      5, 5,
+    ]);
+    const { trips } = await measure(query, variables);
+    expect(trips).toBe(1);
+  });
+});
+
 describe('trendingPosts', () => {
   it('ranks the post with a burst of likes first', async () => {
     const result = await callAsGateway<{ trendingPosts: { post: { id: string }; score: number }[] }>(
@@ -167,6 +210,20 @@ describe('trendingPosts', () => {
     const ranked = result.data!.trendingPosts;
     expect(ranked.map((entry) => entry.post.id)).toEqual([posts[7], posts[49], posts[48]]);
     expect(ranked[0]!.score).toBeGreaterThan(ranked[1]!.score);
+  });
+
+  it('ranks over a day from the hourly rollup', async () => {
+    const top = await waitFor(async () => {
+      const result = await callAsGateway<{ trendingPosts: { post: { id: string } }[] }>(
+        analytics.url,
+        `{ trendingPosts(window: DAY, first: 1) { post { id } } }`,
+        {},
+        null,
+        config.GATEWAY_SHARED_SECRET,
+      );
+      return result.data?.trendingPosts[0]?.post.id;
+    });
+    expect(top).toBe(posts[7]);
   });
 
   it('refuses first out of range', async () => {
