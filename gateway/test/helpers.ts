@@ -44,8 +44,9 @@ export function testConfig(overrides: Record<string, string>): GatewayConfig {
   });
 }
 
-export function tokenFor(userId: string): Promise<string> {
-  return new SignJWT({})
+/** A token as core issues it: `scope` is space-separated (a customer: "customer"; an admin: "customer admin catalog:write"). */
+export function tokenFor(userId: string, scope = 'customer'): Promise<string> {
+  return new SignJWT({ scope })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
     .setIssuer(TOKEN_ISSUER)

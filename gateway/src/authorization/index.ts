@@ -4,13 +4,15 @@ import type { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema } from 
 import type { GatewayContext } from '../context.js';
 import { accessRules, type AccessRules } from './access-rules.js';
 import { filterOperation, type FilteredOperation } from './filter-operation.js';
-import { restoreDenied } from './restore-denied.js';
+import { resolverFreeSchema, restoreDenied } from './restore-denied.js';
 
 /** Filtered operations kept per document and viewer class (authenticated or not, set of scopes). */
 const CACHE_ENTRIES = 2000;
 
 interface SchemaState {
   schema: GraphQLSchema;
+  /** `schema` without resolvers, to put denied fields back into answers. */
+  answerSchema: GraphQLSchema;
   rules: AccessRules;
   filtered: Map<string, FilteredOperation>;
 }
@@ -29,7 +31,13 @@ export class GatewayAuthorization {
 
   /** Called on every supergraph (re)load, with the API schema and the supergraph it came from. */
   update(apiSchema: GraphQLSchema, supergraph: DocumentNode): void {
-    this.state = { schema: apiSchema, rules: accessRules(supergraph, apiSchema), filtered: new Map() };
+    const rules = accessRules(supergraph, apiSchema);
+    this.state = {
+      schema: apiSchema,
+      answerSchema: rules.size > 0 ? resolverFreeSchema(apiSchema) : apiSchema,
+      rules,
+      filtered: new Map(),
+    };
   }
 
   /** Field coordinates with an access rule (for tests and logs). */
@@ -95,9 +103,10 @@ export class GatewayAuthorization {
           executor: async (requestContext) => {
             const answer = await execute(requestContext);
             const filtered = this.filteredRequests.get(requestContext.context);
-            if (!filtered) return answer;
+            const state = this.state;
+            if (!filtered || !state) return answer;
             const restored = await restoreDenied(
-              requestContext.schema,
+              state.answerSchema,
               filtered,
               answer as ExecutionResult,
               requestContext.request.variables,

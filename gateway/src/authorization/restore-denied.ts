@@ -1,5 +1,7 @@
 import {
+  buildSchema,
   execute,
+  printSchema,
   GraphQLError,
   type ExecutionResult,
   type GraphQLFieldResolver,
@@ -10,6 +12,13 @@ import { denialError, type FilteredOperation } from './filter-operation.js';
 
 /** Errors this module raised, to tell them from anything else execution reports. */
 const raised = new WeakSet<Error>();
+
+/**
+ * The API schema without the resolvers Apollo Server and the gateway attach to it, so that
+ * re-executing a document over an answer runs our field resolver on every field.
+ */
+export const resolverFreeSchema = (apiSchema: GraphQLSchema): GraphQLSchema =>
+  buildSchema(printSchema(apiSchema));
 
 /** Reads each field of the gateway's answer by its response key; denied fields raise their error. */
 function resolverFor(operation: FilteredOperation): GraphQLFieldResolver<unknown, unknown> {
@@ -34,6 +43,7 @@ const isDenial = (error: GraphQLError) =>
  * paths, by executing the client's own document over the answer: graphql-js then gives every
  * alias, fragment and list item its place, and a denied non-null field makes its nearest nullable
  * parent null, exactly as GraphQL's null propagation prescribes. Only runs when a field was denied.
+ * `schema` must carry no resolvers (see `resolverFreeSchema`): only ours may read the answer.
  */
 export async function restoreDenied(
   schema: GraphQLSchema,
