@@ -41,10 +41,8 @@ export const PUBLIC_EXTENSIONS: ReadonlySet<string> = new Set([
   'serviceName',
 ]);
 
-/** `code` as a metrics label: a known code or OTHER, never a value a client or subgraph made up. */
-export const codeLabel = (code: unknown): string =>
-  typeof code === 'string' && KNOWN_ERROR_CODES.has(code)
-    ? code
-    : code === undefined
-      ? 'INTERNAL_SERVER_ERROR'
-      : 'OTHER';
+/** `code` as a metrics label: a known code, INTERNAL_SERVER_ERROR, or OTHER; never a value a client or subgraph made up. */
+export function codeLabel(code: unknown): string {
+  if (code === undefined || code === 'INTERNAL_SERVER_ERROR') return 'INTERNAL_SERVER_ERROR';
+  return typeof code === 'string' && KNOWN_ERROR_CODES.has(code) ? code : 'OTHER';
+}
