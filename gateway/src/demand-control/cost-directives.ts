@@ -1,4 +1,4 @@
-import { Kind, type DirectiveNode, type DocumentNode } from 'graphql';
+import type { DirectiveNode, DocumentNode } from 'graphql';
 import { directiveArgument, linkedDirectiveNames } from '../supergraph-links.js';
 
 /** `@listSize` of a field (IBM/Apollo demand-control spec). */

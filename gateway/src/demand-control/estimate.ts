@@ -134,7 +134,8 @@ export function estimateCost(
           parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
         const alias = selection.alias ? 1 : 0;
         if (!field || !parent) {
-          add({ depth: 1, aliases: alias, cost: name === '__typename' ? 0 : DEFAULT_FIELD_WEIGHT }, 0);
+          // __typename and introspection count too: a fan-out of nothing but __typename is still a fan-out.
+          add({ depth: 1, aliases: alias, cost: DEFAULT_FIELD_WEIGHT }, 0);
           continue;
         }
         const coordinate = `${parent.name}.${name}`;

@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { generousRateLimits } from '../../graph/namespace.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -112,6 +113,7 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
           GATEWAY_DEDUPE_INFLIGHT: String(variant.dedupe ?? true),
           GATEWAY_WORKERS: String(variant.processes),
           REDIS_URL: context.redisUrl,
+          ...generousRateLimits,
         },
       };
     case 'apollo-stock':
