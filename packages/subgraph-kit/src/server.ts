@@ -66,7 +66,9 @@ function operationLabel(body: unknown): 'query' | 'mutation' | 'subscription' | 
   const query = (body as { query?: unknown }).query;
   if (typeof query !== 'string') return 'unknown';
   const keyword = /^(?:\s|#[^\n]*\n)*(query|mutation|subscription|\{)/.exec(query)?.[1];
-  return keyword === '{' ? 'query' : ((keyword as 'query' | 'mutation' | 'subscription' | undefined) ?? 'unknown');
+  return keyword === '{'
+    ? 'query'
+    : ((keyword as 'query' | 'mutation' | 'subscription' | undefined) ?? 'unknown');
 }
 
 /**
