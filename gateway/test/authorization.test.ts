@@ -140,6 +140,24 @@ describe('@authenticated', () => {
     expect(answer.body.errors?.[0]?.message).toBe('Named.secretName needs a signed-in viewer');
   });
 
+  it('applies @authenticated on a type to the fields returning it', async () => {
+    const answer = await post(gateway.url, { query: '{ clock vault { code } }' });
+    expect(answer.body.data).toEqual({ clock: expect.any(String), vault: null });
+    expect(answer.body.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([
+      ['UNAUTHORIZED', ['vault']],
+    ]);
+    expect((await post(gateway.url, { query: '{ vault { code } }' }, customer)).body.data).toEqual({
+      vault: { code: 'open sesame' },
+    });
+  });
+
+  it('keeps a field under @policy closed, since no policy evaluator is configured', async () => {
+    const answer = await post(gateway.url, { query: '{ audited }' }, admin);
+    expect(answer.body.data).toEqual({ audited: null });
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(answer.body.errors?.[0]?.message).toBe('Query.audited needs policy "audit"');
+  });
+
   it('makes the nearest nullable parent null when a denied field is non-null', async () => {
     const answer = await post(gateway.url, { query: '{ clock product(id: "p1") { name internalCode } }' });
     expect(answer.body.data).toEqual({ clock: expect.any(String), product: null });

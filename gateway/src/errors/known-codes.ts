@@ -39,6 +39,8 @@ export const PUBLIC_EXTENSIONS: ReadonlySet<string> = new Set([
   'requiredScopes',
   'retryAfter',
   'serviceName',
+  'store',
+  'engine',
 ]);
 
 /** `code` as a metrics label: a known code, INTERNAL_SERVER_ERROR, or OTHER; never a value a client or subgraph made up. */
