@@ -71,8 +71,16 @@ describe('errors in production', () => {
     expect(invalid.body.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
   });
 
-  it('counts errors under a bounded set of codes', async () => {
+  it('labels metrics with bounded values only: known error codes, operation types, never client names', async () => {
+    await post(gateway.url, {
+      query: 'query ClientChosenName4711 { clock }',
+      operationName: 'ClientChosenName4711',
+    });
+    const subgraphMetrics = await (await fetch(fixture.catalog.url.replace('/graphql', '/metrics'))).text();
+    expect(subgraphMetrics).toMatch(/^graphql_requests_total\{operation="query",outcome="ok"/m);
+    expect(subgraphMetrics).not.toContain('ClientChosenName4711');
     const metrics = await (await fetch(gateway.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).not.toContain('ClientChosenName4711');
     const codes = [...metrics.matchAll(/^gateway_errors_total\{code="([^"]+)"/gm)].map((match) => match[1]);
     expect(codes).toContain('INTERNAL_SERVER_ERROR');
     expect(codes).toContain('UNAUTHORIZED');
