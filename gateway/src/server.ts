@@ -152,7 +152,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       // Before planning, in this order: demand control measures the client's own document, then
       // authorization takes out what the viewer may not read.
       ...(config.GATEWAY_ENFORCE_POLICY ? [demandControl.plugin()] : []),
-      ...(rateLimits ? [authAttemptLimitPlugin(rateLimits)] : []),
+      authAttemptLimitPlugin(rateLimits),
       ...(config.GATEWAY_ENFORCE_POLICY ? [authorization.plugin()] : []),
       errorMaskingPlugin(production),
       observabilityPlugin(metrics),
