@@ -3,7 +3,7 @@ import type { GatewayExecutionResult, GatewayInterface } from '@apollo/server-ga
 import type { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { accessRules, type AccessRules } from './access-rules.js';
-import { filterOperation, type FilteredOperation } from './filter-operation.js';
+import { denialError, filterOperation, type FilteredOperation } from './filter-operation.js';
 import { resolverFreeSchema, restoreDenied } from './restore-denied.js';
 
 /** Filtered operations kept per document and viewer class (authenticated or not, set of scopes). */
@@ -75,9 +75,12 @@ export class GatewayAuthorization {
       requestDidStart: async () => ({
         didResolveOperation: async (requestContext) => {
           const { document, queryHash, request, contextValue, operation } = requestContext;
-          if (!queryHash || !operation || operation.operation === 'subscription') return;
+          if (!queryHash || !operation) return;
           const filtered = this.filter(document, queryHash, request.operationName, contextValue);
           if (!filtered || filtered.denied.size === 0) return;
+          // A subscription's events are not answered through the executor below: refuse it whole.
+          if (operation.operation === 'subscription')
+            throw denialError(filtered.denied.values().next().value!);
           this.filteredRequests.set(contextValue, filtered);
           // Apollo Server hands the gateway `requestContext.document` and keys the query plan and
           // the response cache by `queryHash`: the filtered document gets a hash of its own.
