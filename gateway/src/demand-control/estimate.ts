@@ -60,6 +60,13 @@ const isList = (type: GraphQLType): boolean => isListType(isNonNullType(type) ? 
  * Every fragment is measured once and its measure reused at each spread, so the walk is linear in
  * the document's size however often fragments spread each other; it stops as soon as the running
  * cost passes the limit (multipliers are at least 1, so every partial sum is a lower bound).
+ *
+ * Why not a library (evaluated: graphql-query-complexity 2.0.0, @escape.tech/graphql-armor-cost-limit
+ * 2.4.3): the first walks a fragment again at every spread (it tracks fragments only to stop cycles),
+ * so the fan-out this must refuse in milliseconds is exponential there; the second reads only
+ * literal `first`/`last` (no variables, no defaults) and reuses a fragment's first cost whatever its
+ * place. Neither reads `@cost`/`@listSize` (slicingArguments, sizedFields, assumedSize) from a
+ * supergraph.
  */
 export function estimateCost(
   schema: GraphQLSchema,
