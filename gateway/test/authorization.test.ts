@@ -16,8 +16,10 @@ beforeAll(async () => {
   gateway = await startGateway(
     testConfig({ REDIS_URL: redis.url, SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture)) }),
   );
-  customer = { authorization: `Bearer ${await tokenFor('user-1', 'customer')}` };
-  admin = { authorization: `Bearer ${await tokenFor('admin-1', 'customer admin catalog:write')}` };
+  customer = { authorization: `Bearer ${await tokenFor('user-1', { scopes: ['customer'] })}` };
+  admin = {
+    authorization: `Bearer ${await tokenFor('admin-1', { scopes: ['customer', 'admin', 'catalog:write'] })}`,
+  };
 });
 
 afterAll(async () => {

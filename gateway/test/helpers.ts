@@ -44,12 +44,18 @@ export function testConfig(overrides: Record<string, string>): GatewayConfig {
   });
 }
 
-/** A token as core issues it: `scope` is space-separated (a customer: "customer"; an admin: "customer admin catalog:write"). */
-export function tokenFor(userId: string, scope = 'customer'): Promise<string> {
-  return new SignJWT({ scope })
+export interface TokenOptions {
+  /** The `scope` claim, space-separated in the token: a customer has "customer"; an admin "customer admin catalog:write". */
+  scopes?: string[];
+}
+
+/** A token as core issues it (issuer aetherial-core, audience aetherial-graph, `scope` claim). */
+export function tokenFor(userId: string, options: TokenOptions = {}): Promise<string> {
+  return new SignJWT({ scope: (options.scopes ?? ['customer']).join(' ') })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
     .setIssuer(TOKEN_ISSUER)
+    .setAudience('aetherial-graph')
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(jwtSecret));
 }

@@ -4,12 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gql } from './client.js';
 import { e2e, gatewayUrl } from './namespace.js';
 
-/** Tokens as core issues them (issuer aetherial-core, `scope` space-separated), signed with the graph's secret. */
+/** Tokens as core issues them (issuer aetherial-core, audience aetherial-graph, `scope` space-separated), signed with the graph's secret. */
 const mint = (userId: string, scope: string) =>
   new SignJWT({ scope })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
     .setIssuer('aetherial-core')
+    .setAudience('aetherial-graph')
     .setExpirationTime('10m')
     .sign(new TextEncoder().encode(e2e.jwtSecret));
 
