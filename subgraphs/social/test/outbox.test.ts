@@ -72,11 +72,15 @@ describe('social’s own events', () => {
         payload: { followerId: id('viewer'), followeeId: id('author') },
       },
     ]);
-    // Published events leave the outbox; nothing else of this stream waits there.
-    const left = await new Graph(driver).read<{ n: number }>(
-      'MATCH (event:OutboxEvent {stream: $stream}) RETURN count(event) AS n',
-      { stream },
-    );
-    expect(left).toEqual([{ n: 0 }]);
+    // Published events leave the outbox (just after their XADD); nothing else of this stream waits there.
+    const waiting = () =>
+      new Graph(driver).read<{ n: number }>(
+        'MATCH (event:OutboxEvent {stream: $stream}) RETURN count(event) AS n',
+        {
+          stream,
+        },
+      );
+    await waitFor(async () => (await waiting())[0]?.n === 0);
+    expect(await published()).toHaveLength(3);
   });
 });
