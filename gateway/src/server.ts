@@ -4,8 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { Redis } from 'ioredis';
 import { GraphQLError } from 'graphql';
 import {
@@ -28,6 +26,7 @@ import { createCacheRedis } from './cache/resilient-redis.js';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
+import { createExplorer } from './explorer/index.js';
 import { queryLimitsPlugin } from './limits.js';
 import { createGatewayMetrics } from './metrics.js';
 import { supergraphFromFile } from './supergraph.js';
@@ -105,6 +104,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   });
 
   const httpServer = createServer();
+  const explorer = createExplorer(config, log);
   const verify = tokenVerifier(config.JWT_SECRET);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -116,9 +116,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     logger: log,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      explorer.landingPage,
       queryLimitsPlugin({
         maxDepth: config.GATEWAY_MAX_DEPTH,
         maxAliases: config.GATEWAY_MAX_ALIASES,
@@ -171,6 +169,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         res.setHeader('content-type', metrics.registry.contentType);
         return res.end(await metrics.registry.metrics());
       }
+      if (explorer.handle(req, res, path ?? '/')) return;
       if (path !== '/' && path !== '/graphql')
         return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
       let body = '';
