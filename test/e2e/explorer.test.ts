@@ -130,6 +130,13 @@ describe('the explorer in a real browser', () => {
     expect(await resultPaneText()).not.toContain('"errors"');
   });
 
+  it('shows the explorer plugin with the schema’s root fields, to build a query by clicking', async () => {
+    await page.getByRole('button', { name: 'Show GraphiQL Explorer' }).click();
+    const plugin = page.locator('.graphiql-plugin');
+    await expect.poll(() => plugin.innerText(), { timeout: 15_000 }).toContain('semanticSearch');
+    expect(await plugin.innerText()).toContain('feed');
+  });
+
   it('made no request to any other host, and broke no rule of its policy', () => {
     expect(requested.length).toBeGreaterThan(4); // page, style, script, workers, GraphQL
     const elsewhere = requested.filter(
