@@ -102,11 +102,10 @@ describe('the explorer in a real browser', () => {
       .toEqual(['Profile', 'Feed', 'Search', 'LogIn']);
   });
 
-  it('runs the Profile example and shows the answer in the result pane, owner-only email null', async () => {
+  it('runs the Profile example: anonymous, the result pane shows email refused', async () => {
     await openTab('Profile');
-    const text = await runAndWaitFor('"handle": "user0001"');
-    expect(text).toContain('"displayName":');
-    expect(text).toContain('"email": null');
+    const text = await runAndWaitFor('User.email needs a signed-in viewer');
+    expect(text).not.toContain('user0001@example.com');
   });
 
   it('sends the token from the headers editor and shows the signed-in user’s own email', async () => {
@@ -122,9 +121,9 @@ describe('the explorer in a real browser', () => {
     await page.screenshot({ path: screenshotPath });
   });
 
-  it('needs the token for the Feed example (UNAUTHENTICATED without it)', async () => {
+  it('needs the token for the Feed example (refused without it)', async () => {
     await openTab('Feed');
-    await runAndWaitFor('UNAUTHENTICATED');
+    await runAndWaitFor('Query.feed needs a');
     await setHeaders(`{ "Authorization": "Bearer ${token}" }`);
     await runAndWaitFor('"feed": {');
     expect(await resultPaneText()).not.toContain('"errors"');

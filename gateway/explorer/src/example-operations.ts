@@ -24,7 +24,7 @@ query Profile($handle: String!) {
   user(handle: $handle) {
     handle
     displayName
-    email # owner only: null unless the token is this user's
+    email # needs a token (see Headers); null unless it is this user's
     followerCount
     followingCount
     recommendedFollows(limit: 3) {
