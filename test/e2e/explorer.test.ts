@@ -10,9 +10,13 @@ import { gatewayUrl } from './namespace.js';
 /**
  * The explorer (GraphiQL bundled into the gateway) in a real headless Chromium, on the whole graph:
  * it loads from the gateway alone, runs the README's examples, and a token in its headers editor
- * unlocks an owner-only field. Writes the README's screenshot.
+ * unlocks an owner-only field. Writes its screenshot under .data/; `AETHERIAL_README_SCREENSHOT=1`
+ * writes the README's copy instead (a test run must not change committed files).
  */
-export const screenshotPath = join(import.meta.dirname, '../bench/results/explorer.png');
+export const screenshotPath =
+  process.env.AETHERIAL_README_SCREENSHOT === '1'
+    ? join(import.meta.dirname, '../bench/results/explorer.png')
+    : join(import.meta.dirname, '../../.data/screenshots/explorer.png');
 const gatewayOrigin = new URL(gatewayUrl).origin;
 
 let browser: Awaited<ReturnType<typeof launchChromium>>;
