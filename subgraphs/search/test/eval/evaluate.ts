@@ -115,8 +115,7 @@ export async function evaluateSet(
     totals.mrr += scored.rank === null ? 0 : 1 / scored.rank;
     totals.ndcg += scored.ndcg;
     totals.zeroResults += result.totalCount === 0 ? 1 : 0;
-    const didYouMean = (result as { didYouMean?: string | null }).didYouMean ?? null;
-    outcomes.push({ query, rank: scored.rank, totalCount: result.totalCount, didYouMean });
+    outcomes.push({ query, rank: scored.rank, totalCount: result.totalCount, didYouMean: result.didYouMean });
   }
   const n = queries.length;
   return {
