@@ -131,6 +131,12 @@ describe('Elasticsearch driver (through an OpenSearch proxy)', () => {
     expect(
       (await service.suggest({ prefix: 'trail ru' }, testLog)).map((suggestion) => suggestion.id),
     ).toEqual(['es-p']);
+    // The suggest section of the answer reaches the shared reader through this client too.
+    // "nxtxs" is two edits from "notes": beyond a five-letter word's typo tolerance (one).
+    expect(await service.search({ query: 'nxtxs' }, testLog)).toMatchObject({
+      totalCount: 0,
+      didYouMean: 'notes',
+    });
   });
 
   it('swaps the alias atomically', async () => {
