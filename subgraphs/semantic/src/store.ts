@@ -15,6 +15,13 @@ export interface PostHit {
   score: number;
 }
 
+/**
+ * How hybrid search merges its keyword and vector lists (Weaviate's fusion types): `relativeScore`
+ * rescales each list's scores to [0, 1] and adds them weighted by alpha; `ranked` adds
+ * alpha-weighted reciprocal ranks (1 / (60 + rank)), ignoring score gaps.
+ */
+export type HybridFusion = 'relativeScore' | 'ranked';
+
 /** Conditions every hit must meet, on top of matching the text. */
 export interface PostFilter {
   tags?: string[];
@@ -174,7 +181,7 @@ export class PostIndex {
 
   /**
    * Weaviate's hybrid search: BM25 over title and body fused with the vector search on `vector`
-   * (relative score fusion). alpha 1 is pure vector, 0 pure keyword.
+   * (`fusion`, relative score by default). alpha 1 is pure vector, 0 pure keyword.
    */
   async hybrid(
     text: string,
@@ -182,6 +189,7 @@ export class PostIndex {
     alpha: number,
     limit: number,
     filter: PostFilter = {},
+    fusion: HybridFusion = 'relativeScore',
   ): Promise<PostHit[]> {
     const collection = await this.collection();
     const conditions = this.conditions(collection, filter);
@@ -190,7 +198,7 @@ export class PostIndex {
       vector,
       alpha,
       limit,
-      fusionType: 'RelativeScore',
+      fusionType: fusion === 'ranked' ? 'Ranked' : 'RelativeScore',
       queryProperties: ['title', 'body'],
       returnProperties: ['postId'],
       returnMetadata: ['score'],
