@@ -74,10 +74,13 @@ export class PostIndex {
     return this.handle;
   }
 
-  /** Creates the collection and alias on first use; returns the collection behind the alias. */
-  async ensure(): Promise<string> {
+  /**
+   * Creates the collection (named by `embedder`) and alias on first use; returns the collection
+   * behind the alias. Throws EmbedderMismatchError when it holds another embedder's vectors.
+   */
+  async ensure(embedder: string): Promise<string> {
     await this.client.getWeaviateVersion();
-    return ensurePostCollection(this.client, this.alias);
+    return ensurePostCollection(this.client, this.alias, embedder);
   }
 
   /** Stored versions of the given posts (missing posts are absent from the map). */
