@@ -82,8 +82,20 @@ export function createSearchService(engine: SearchEngine, alias: string): Search
    * A correction from the index's vocabulary, offered only if it finds something under the same
    * filter (a suggestion that also finds nothing would only send the user round in circles).
    */
-  async function suggestCorrection(query: string, filter: NormalizedFilter): Promise<string | null> {
-    const answer = await engine.search<HitSource>(alias, didYouMeanBody(query));
+  async function suggestCorrection(
+    query: string,
+    filter: NormalizedFilter,
+    log: Logger,
+  ): Promise<string | null> {
+    let answer;
+    try {
+      answer = await engine.search<HitSource>(alias, didYouMeanBody(query));
+    } catch (error) {
+      // An index made before mapping v2 has no `spelling` field: no suggestion, not a failed search.
+      if (!(error instanceof EngineRequestError)) throw error;
+      log.warn({ err: error, alias }, 'did-you-mean suggestion failed; is the index older than mapping v2?');
+      return null;
+    }
     const correction = readDidYouMean(answer.suggest, query);
     if (correction === null) return null;
     const check = await engine.search<HitSource>(
@@ -113,7 +125,7 @@ export function createSearchService(engine: SearchEngine, alias: string): Search
           relaxed = true;
           result = await run(relaxed);
         }
-        if (result.total === 0 && cursor === null) didYouMean = await suggestCorrection(query, filter);
+        if (result.total === 0 && cursor === null) didYouMean = await suggestCorrection(query, filter, log);
       } catch (error) {
         throw engineFailure(engine, alias, error, log);
       }

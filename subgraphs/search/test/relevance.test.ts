@@ -230,6 +230,23 @@ describe('did you mean', () => {
     expect(result.didYouMean).toBeNull();
   });
 
+  it('leaves the suggestion out, not the answer, on an index older than mapping v2', async () => {
+    const old = `${namespace.alias}-v1`;
+    // The fields of mapping v1 that matter here: text with the built-in english analyser, no `spelling`.
+    const properties = {
+      key: { type: 'keyword' },
+      type: { type: 'keyword' },
+      title: { type: 'text', analyzer: 'english' },
+    };
+    await engine.createIndex(`${old}-index`, { settings: {}, mappings: { properties } }, [old]);
+    try {
+      const result = await createSearchService(engine, old).search({ query: 'brdd' }, testLog);
+      expect(result).toMatchObject({ totalCount: 0, didYouMean: null });
+    } finally {
+      await engine.deleteIndex(`${old}-index`);
+    }
+  });
+
   it('is not set when the query finds something', async () => {
     expect((await search('sourdough')).didYouMean).toBeNull();
   });
