@@ -1,14 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
-  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  ...listenAddress('GATEWAY', 4000),
   SUPERGRAPH_PATH: z.string().default(resolve(repoRoot, 'supergraph.graphql')),
   /** Verifies the tokens core issues (HS256). */
   JWT_SECRET: z.string().min(16).default('aetherial-dev-only-jwt-secret'),

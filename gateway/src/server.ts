@@ -11,6 +11,7 @@ import { GraphQLError } from 'graphql';
 import {
   createLogger,
   PayloadTooLargeError,
+  reachableHost,
   readBody,
   REQUEST_ID_HEADER,
   sendJson,
@@ -219,7 +220,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   });
   httpServer.keepAliveTimeout = 65_000;
   const address = httpServer.address() as AddressInfo;
-  const url = `http://${config.GATEWAY_HOST}:${address.port}/graphql`;
+  const url = `http://${reachableHost(config.GATEWAY_HOST)}:${address.port}/graphql`;
 
   return {
     url,
