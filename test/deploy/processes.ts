@@ -45,18 +45,25 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+export interface Stopped {
+  /** The leader's exit code (null when a signal ended it). */
+  code: number | null;
+  /** Some process of the group was still alive after the grace period and had to be killed. */
+  killed: boolean;
+}
+
 /**
  * Sends `signal` to the process group, waits up to `graceMs` for every member to exit, then kills
- * what is left. Resolves with the leader's exit code (null when it was killed).
+ * what is left.
  */
 export async function stop(
   target: Launched,
   signal: NodeJS.Signals = 'SIGTERM',
   graceMs = 20_000,
-): Promise<number | null> {
+): Promise<Stopped> {
   const pid = target.child.pid;
   launched.delete(target);
-  if (pid === undefined) return target.child.exitCode;
+  if (pid === undefined) return { code: target.child.exitCode, killed: false };
   const exited = new Promise<number | null>((resolve) => {
     if (target.child.exitCode !== null || target.child.signalCode !== null) resolve(target.child.exitCode);
     else target.child.once('exit', (code) => resolve(code));
@@ -64,8 +71,9 @@ export async function stop(
   if (groupAlive(pid)) process.kill(-pid, signal);
   const deadline = Date.now() + graceMs;
   while (groupAlive(pid) && Date.now() < deadline) await sleep(200);
-  if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
-  return exited;
+  const killed = groupAlive(pid);
+  if (killed) process.kill(-pid, 'SIGKILL');
+  return { code: await exited, killed };
 }
 
 /** For afterAll: kills every process group a test launched and did not stop itself. */

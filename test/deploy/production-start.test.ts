@@ -158,8 +158,8 @@ describe('production start (node dist/index.js, NODE_ENV=production)', () => {
   });
 
   it('stops cleanly on SIGTERM', async () => {
-    expect(await stop(gateway, 'SIGTERM')).toBe(0);
-    expect(await stop(core, 'SIGTERM')).toBe(0);
+    expect(await stop(gateway, 'SIGTERM')).toEqual({ code: 0, killed: false });
+    expect(await stop(core, 'SIGTERM')).toEqual({ code: 0, killed: false });
   });
 });
 
