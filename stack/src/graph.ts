@@ -12,7 +12,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_HOST, reachableHost } from '@aetherial/subgraph-kit';
 import { dataDir, elapsed, logFile, repoRoot, say } from './context.js';
 import { upAll } from './lifecycle.js';
-import { seedIfEmpty } from './seed/seed-if-empty.js';
 import { stores } from './stores/index.js';
 import { tailOfLog } from './supervisor.js';
 
@@ -141,6 +140,9 @@ async function main(): Promise<void> {
   run('semantic-indexer', process.execPath, ['--import', 'tsx', 'subgraphs/semantic/src/runIndexer.ts']);
   say('semantic-indexer', `started (log: ${logFile('semantic-indexer')})`);
 
+  // Imported only now: the seed reaches core's generated Prisma client, which codegen just wrote
+  // (a static import fails on a fresh clone before main() runs at all).
+  const { seedIfEmpty } = await import('./seed/seed-if-empty.js');
   await seedIfEmpty((message) => say('seed', message));
 
   const gateway = run('gateway', process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
