@@ -78,14 +78,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
   console.log(`fresh clone timings: ${JSON.stringify(timings)}`);
+  let started = Date.now();
   if (cloneDir) rmSync(cloneDir, { recursive: true, force: true });
+  console.log(`removed the clone in ${seconds(started)}s`);
+  started = Date.now();
   if (!ns) return;
   await resetNamespace(ns);
   const admin = new pg.Client({ connectionString: ns.adminDatabaseUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${ns.database} WITH (FORCE)`);
   await admin.end();
-}, 120_000);
+  console.log(`reset the namespace in ${seconds(started)}s`);
+}, 600_000);
 
 describe('a fresh clone: npm ci && npm start', () => {
   it('prints the gateway URL on the namespace port', () => {
