@@ -36,6 +36,13 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
    * the cache off exactly when it was needed (measured in test/bench).
    */
   GATEWAY_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).default(500),
+  /** Where the supergraph comes from: SUPERGRAPH_PATH (development) or the schema registry (deployment). */
+  SUPERGRAPH_SOURCE: z.enum(['file', 'registry']).default('file'),
+  /** The schema registry's PostgreSQL; when set, the gateway also records field usage there. */
+  SCHEMA_REGISTRY_URL: z.string().url().optional(),
+  SUPERGRAPH_POLL_MS: z.coerce.number().int().min(100).default(2000),
+  GATEWAY_USAGE_FLUSH_MS: z.coerce.number().int().min(100).default(5000),
+  GATEWAY_USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   APOLLO_KEY: z.string().optional(),
   APOLLO_GRAPH_REF: z.string().optional(),
 });

@@ -29,6 +29,7 @@ import { createCacheRedis } from './cache/resilient-redis.js';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
+import { connectGatewayRegistry } from './registry/gateway-registry.js';
 import { queryLimitsPlugin } from './limits.js';
 import { createGatewayMetrics } from './metrics.js';
 import { supergraphFromFile } from './supergraph.js';
@@ -86,9 +87,12 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   const store = new ResponseStore(cacheRedis);
 
   const managed = Boolean(config.APOLLO_KEY && config.APOLLO_GRAPH_REF);
+  const registry = await connectGatewayRegistry<GatewayContext>(config, log);
   let supergraphLoaded = false;
   const gateway = new ApolloGateway({
-    ...(managed ? {} : { supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, log) }),
+    ...(managed
+      ? {}
+      : { supergraphSdl: registry.supergraphSdl ?? supergraphFromFile(config.SUPERGRAPH_PATH, log) }),
     experimental_approximateQueryPlanStoreMiB: config.GATEWAY_QUERY_PLAN_CACHE_MIB,
     logger: log,
     buildService: ({ name, url }) =>
@@ -127,6 +131,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       }),
       observabilityPlugin(metrics),
       ...(config.GATEWAY_CACHE ? [responseCachePlugin({ store, metrics, onRedisError })] : []),
+      ...registry.plugins,
     ],
   });
   await apollo.start();
@@ -230,6 +235,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       stopping = true;
       await apollo.stop();
       await invalidator?.stop();
+      await registry.stop();
       cacheRedis.disconnect();
       eventsRedis.disconnect();
     },
