@@ -39,7 +39,8 @@ const services: Service[] = [
 const portOf = (name: string, fallback: number): number =>
   Number(process.env[`${name.toUpperCase()}_PORT`] || fallback);
 /** Where this process reaches a service: its bind address, or loopback for a wildcard bind. */
-const hostOf = (name: string): string => reachableHost(process.env[`${name.toUpperCase()}_HOST`] || DEFAULT_HOST);
+const hostOf = (name: string): string =>
+  reachableHost(process.env[`${name.toUpperCase()}_HOST`] || DEFAULT_HOST);
 const gatewayPort = portOf('gateway', 4000);
 /**
  * The gateway routes to the subgraphs `npm start` runs, on the ports they were given (a
