@@ -9,7 +9,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -64,7 +64,8 @@ beforeAll(async () => {
     // What a new user's shell has, plus the namespace: nothing of this test runner's environment.
     env: {
       PATH: process.env.PATH,
-      HOME: process.env.HOME,
+      // turbo's strict environment may not pass HOME on: npm finds its warm cache through it.
+      HOME: homedir(),
       ...graphEnv(ns),
       NODE_ENV: 'development',
       AETHERIAL_SEED_SCALE: '0.02',
