@@ -4,6 +4,11 @@
  * publish (refused unless --force), the running gateway switching to a published supergraph with
  * no failed request under load, and rollback.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCandidate } from '../src/registry/check.js';
@@ -178,6 +183,41 @@ describe('schema check', () => {
       sdl: 'type Query { hello: String }',
     });
     expect(report.refusals[0]).toMatch(/--url/);
+  });
+});
+
+describe('npm run schema -- check (the CLI a team runs in CI)', () => {
+  const cli = async (args: string[]) => {
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'src/registry/cli.ts', ...args],
+        { env: { ...process.env, SCHEMA_REGISTRY_URL: registryUrl } },
+      );
+      return { code: 0, stdout };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string };
+      return { code: failed.code, stdout: failed.stdout };
+    }
+  };
+  const schemaFile = (sdl: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'registry-cli-')), 'schema.graphql');
+    writeFileSync(path, sdl);
+    return path;
+  };
+
+  it('exits 0 with a JSON report for an unused removal', async () => {
+    const file = schemaFile(withoutLine(catalogSdl, 'slow: String @cacheControl(maxAge: 60)'));
+    const { code, stdout } = await cli(['check', '--subgraph', 'catalog', '--schema', file, '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ subgraph: 'catalog', refusals: [] });
+  });
+
+  it('exits 1 and names the operation for a used removal', async () => {
+    const file = schemaFile(withoutLine(catalogSdl, 'priceCents: Int!'));
+    const { code, stdout } = await cli(['check', '--subgraph', 'catalog', '--schema', file]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/used by operation "ProductPrices" .* of storefront@1\.2\.0: 3 requests/);
   });
 });
 
