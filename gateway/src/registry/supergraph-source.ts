@@ -1,10 +1,12 @@
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import type { Logger } from '@aetherial/subgraph-kit';
+import { supergraphForGateway } from '../authorization/security-features.js';
 import type { RegistryStore } from './store.js';
 
 /**
  * Serves the registry's latest supergraph and switches to a newer one (a publish or rollback)
- * within `pollMs`. Apollo Gateway validates an update before using it and keeps the old schema
+ * within `pollMs`, with the authorization features the gateway enforces itself marked as such
+ * (security-features.ts). Apollo Gateway validates an update before using it and keeps the old schema
  * when it does not build; requests in flight finish on the schema they started with, so a switch
  * drops none.
  */
@@ -33,7 +35,7 @@ export function supergraphFromRegistry(
           // Remember it either way: a refused version is not retried every poll.
           current = latest.id;
           try {
-            update(latest.sdl);
+            update(supergraphForGateway(latest.sdl));
             log.info({ version: latest.id }, 'supergraph switched to the registry version');
             options.onSwitch?.(true, latest.id);
           } catch (error) {
@@ -56,7 +58,7 @@ export function supergraphFromRegistry(
     }, options.pollMs);
     timer.unref();
     return {
-      supergraphSdl: first.sdl,
+      supergraphSdl: supergraphForGateway(first.sdl),
       cleanup: async () => clearInterval(timer),
     };
   };
