@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 import { defaultModelsDir } from './models.js';
 
@@ -8,7 +8,7 @@ const collectionName = z
   .regex(/^[A-Z][A-Za-z0-9_]*$/, 'a Weaviate collection name: a capital letter, then letters, digits or _');
 
 export const semanticConfigSchema = baseConfigSchema.extend({
-  SEMANTIC_PORT: z.coerce.number().int().min(0).max(65535).default(4005),
+  ...listenAddress('SEMANTIC', 4005),
   WEAVIATE_URL: z.string().url().default('http://127.0.0.1:8080'),
   WEAVIATE_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50051),
   /** Only for a Weaviate that requires authentication (not the local stack). */

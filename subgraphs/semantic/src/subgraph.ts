@@ -52,6 +52,7 @@ export async function createSubgraph(
     typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
     resolvers,
     port: config.SEMANTIC_PORT,
+    host: config.SEMANTIC_HOST,
     gatewaySecret: config.GATEWAY_SHARED_SECRET,
     allowUnsigned: config.SEMANTIC_ALLOW_UNSIGNED,
     log,
