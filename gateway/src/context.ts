@@ -4,6 +4,8 @@ import type { Logger } from '@aetherial/subgraph-kit';
 /** Per-request state of the gateway. */
 export interface GatewayContext extends BaseContext {
   viewerId: string | null;
+  /** The token's scopes (`customer`, `admin`, `catalog:write`, ...); empty when anonymous. */
+  scopes: readonly string[];
   requestId: string;
   log: Logger;
   /** Entity and type tags reported by the subgraphs that answered (see subgraph-kit cache-tags). */

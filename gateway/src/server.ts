@@ -25,7 +25,7 @@ import { startCacheInvalidator } from './cache/invalidator.js';
 import { responseCachePlugin } from './cache/response-cache-plugin.js';
 import { ResponseStore } from './cache/response-store.js';
 import { createCacheRedis } from './cache/resilient-redis.js';
-import { subgraphUrlOverride, type GatewayConfig } from './config.js';
+import { checkGatewaySecrets, subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
 import { queryLimitsPlugin } from './limits.js';
@@ -72,6 +72,7 @@ function observabilityPlugin(
 
 export async function startGateway(config: GatewayConfig, workerName = 'gateway'): Promise<RunningGateway> {
   const log = createLogger('gateway', config.LOG_LEVEL);
+  const { signingKey } = checkGatewaySecrets(config);
   const metrics = createGatewayMetrics();
   const production = config.NODE_ENV === 'production';
   let redisWarned = 0;
@@ -94,7 +95,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       new SubgraphDataSource({
         name,
         url: subgraphUrlOverride(name) ?? url ?? '',
-        secret: config.GATEWAY_SHARED_SECRET,
+        signingKey,
         timeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
         dedupe: config.GATEWAY_DEDUPE_INFLIGHT,
         metrics,
@@ -105,7 +106,12 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   });
 
   const httpServer = createServer();
-  const verify = tokenVerifier(config.JWT_SECRET);
+  const verify = tokenVerifier({
+    secret: config.JWT_SECRET,
+    jwksUrl: config.JWT_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -187,7 +193,13 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         httpGraphQLRequest: toGraphQLRequest(req, body),
         context: async () => {
           const viewer = await verify(req.headers.authorization);
-          return { viewerId: viewer.userId, requestId, log: requestLog, cacheTags: new Set<string>() };
+          return {
+            viewerId: viewer.userId,
+            scopes: viewer.scopes,
+            requestId,
+            log: requestLog,
+            cacheTags: new Set<string>(),
+          };
         },
       });
       await writeGraphQLResponse(res, response);
