@@ -221,24 +221,27 @@ export async function startSubgraph<TContext extends RequestContext>(
 
 /** For a subgraph's `src/index.ts`: stop gracefully on SIGTERM/SIGINT, exit non-zero on a failed start. */
 export function runUntilSignalled(start: () => Promise<RunningSubgraph>): void {
-  start().then(
-    (running) => {
-      const onSignal = (signal: NodeJS.Signals) => {
-        running.log.info({ signal }, 'shutting down');
-        running.stop().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            running.log.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
+  // A start that throws before its first await (a missing setting) is a refusal like any other.
+  Promise.resolve()
+    .then(start)
+    .then(
+      (running) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          running.log.info({ signal }, 'shutting down');
+          running.stop().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              running.log.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+        };
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      },
+      (error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exit(1);
+      },
+    );
 }

@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { allowUnsignedFlag, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
 const collectionName = z
   .string()
   .regex(/^[A-Z][A-Za-z0-9_]*$/, 'a Weaviate collection name: a capital letter, then letters, digits or _');
 
-export const semanticConfigSchema = baseConfigSchema.extend({
+export const semanticConfigSchema = subgraphConfigSchema.extend({
   SEMANTIC_PORT: z.coerce.number().int().min(0).max(65535).default(4005),
   WEAVIATE_URL: z.string().url().default('http://127.0.0.1:8080'),
   WEAVIATE_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50051),
@@ -26,10 +26,7 @@ export const semanticConfigSchema = baseConfigSchema.extend({
     .default('true')
     .transform((value) => value === 'true'),
   /** Accept requests that were not signed by the gateway (exploring this subgraph alone). */
-  SEMANTIC_ALLOW_UNSIGNED: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((value) => value === 'true'),
+  SEMANTIC_ALLOW_UNSIGNED: allowUnsignedFlag,
 });
 
 export type SemanticConfig = z.infer<typeof semanticConfigSchema>;

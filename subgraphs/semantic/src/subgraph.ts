@@ -1,4 +1,5 @@
 import {
+  gatewayTrust,
   createLogger,
   createMetrics,
   loadTypeDefs,
@@ -32,6 +33,7 @@ export async function createSubgraph(
   config: SemanticConfig,
   options: SemanticSubgraphOptions = {},
 ): Promise<RunningSemanticSubgraph> {
+  const trust = gatewayTrust('semantic', config, config.SEMANTIC_ALLOW_UNSIGNED); // refuses before any store
   const log = createLogger('semantic', config.LOG_LEVEL);
   const client = options.client ?? (await connectWeaviate(config));
   const metrics = createMetrics('semantic');
@@ -52,8 +54,7 @@ export async function createSubgraph(
     typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
     resolvers,
     port: config.SEMANTIC_PORT,
-    gatewaySecret: config.GATEWAY_SHARED_SECRET,
-    allowUnsigned: config.SEMANTIC_ALLOW_UNSIGNED,
+    trust,
     log,
     metrics,
     context: (base) => ({ ...base, search, loaders: createLoaders(index) }),

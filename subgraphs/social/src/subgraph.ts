@@ -1,5 +1,6 @@
 import type { RunningConsumer } from '@aetherial/events';
 import {
+  gatewayTrust,
   createLogger,
   createMetrics,
   loadTypeDefs,
@@ -33,6 +34,7 @@ export async function createSubgraph(
   config: SocialConfig,
   dependencies: SocialDependencies = {},
 ): Promise<RunningSocial> {
+  const trust = gatewayTrust('social', config, config.SOCIAL_ALLOW_UNSIGNED); // refuses before any store
   const log = dependencies.log ?? createLogger('social', config.LOG_LEVEL);
   const driver = dependencies.driver ?? createDriver(config);
   const metrics = createMetrics('social');
@@ -65,8 +67,7 @@ export async function createSubgraph(
       typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
       resolvers,
       port: config.SOCIAL_PORT,
-      gatewaySecret: config.GATEWAY_SHARED_SECRET,
-      allowUnsigned: config.SOCIAL_ALLOW_UNSIGNED,
+      trust,
       log,
       metrics,
       context: (base) => ({ ...base, store, loaders: createLoaders(store, base.viewer.userId) }),
