@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDir, elapsed, logFile, repoRoot, say } from './context.js';
 import { upAll } from './lifecycle.js';
+import { provideGraphSecrets } from './secrets.js';
 import { seedIfEmpty } from './seed/seed-if-empty.js';
 import { stores } from './stores/index.js';
 import { tailOfLog } from './supervisor.js';
@@ -85,6 +86,8 @@ function stopAll(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Every process below inherits them: no process of the graph has a default secret.
+  say('secrets', provideGraphSecrets());
   say('stack', 'starting the stores (first run installs and builds them: several minutes)');
   const reports = (await upAll(stores, stores)).map((result) => {
     if (result.status === 'rejected') throw result.reason;
