@@ -329,23 +329,28 @@ describe('secrets', () => {
     return { code, stderr };
   }
 
-  it('a gateway process without its secrets refuses to start and names each missing variable', async () => {
-    const key = testSecrets().GATEWAY_SIGNING_PRIVATE_KEY;
-    const [none, noJwt, weak, publicInstead] = await Promise.all([
-      startProcess({}),
-      startProcess({ GATEWAY_SIGNING_PRIVATE_KEY: key }),
-      startProcess({ GATEWAY_SIGNING_PRIVATE_KEY: key, JWT_SECRET: 'aetherial-dev-only-jwt-secret' }),
-      startProcess({
-        GATEWAY_SIGNING_PRIVATE_KEY: testSecrets().GATEWAY_SIGNING_PUBLIC_KEY,
-        JWT_SECRET: jwtSecret,
-      }),
-    ]);
-    for (const refused of [none, noJwt, weak, publicInstead]) expect(refused.code).toBe(1);
-    expect(none.stderr).toMatch(/GATEWAY_SIGNING_PRIVATE_KEY: required/);
-    expect(noJwt.stderr).toMatch(/JWT_SECRET: required \(or JWT_JWKS_URL\)/);
-    expect(weak.stderr).toMatch(/JWT_SECRET: must be at least 32 characters/);
-    expect(publicInstead.stderr).toMatch(/GATEWAY_SIGNING_PRIVATE_KEY: not a private key/);
-  });
+  // Four processes starting at once (tsx compiles each): slow on a busy machine, hence the timeout.
+  it(
+    'a gateway process without its secrets refuses to start and names each missing variable',
+    { timeout: 120_000 },
+    async () => {
+      const key = testSecrets().GATEWAY_SIGNING_PRIVATE_KEY;
+      const [none, noJwt, weak, publicInstead] = await Promise.all([
+        startProcess({}),
+        startProcess({ GATEWAY_SIGNING_PRIVATE_KEY: key }),
+        startProcess({ GATEWAY_SIGNING_PRIVATE_KEY: key, JWT_SECRET: 'aetherial-dev-only-jwt-secret' }),
+        startProcess({
+          GATEWAY_SIGNING_PRIVATE_KEY: testSecrets().GATEWAY_SIGNING_PUBLIC_KEY,
+          JWT_SECRET: jwtSecret,
+        }),
+      ]);
+      for (const refused of [none, noJwt, weak, publicInstead]) expect(refused.code).toBe(1);
+      expect(none.stderr).toMatch(/GATEWAY_SIGNING_PRIVATE_KEY: required/);
+      expect(noJwt.stderr).toMatch(/JWT_SECRET: required \(or JWT_JWKS_URL\)/);
+      expect(weak.stderr).toMatch(/JWT_SECRET: must be at least 32 characters/);
+      expect(publicInstead.stderr).toMatch(/GATEWAY_SIGNING_PRIVATE_KEY: not a private key/);
+    },
+  );
 
   it('the configuration refuses the same without a process', () => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'test' })).toThrow(/GATEWAY_SIGNING_PRIVATE_KEY: required/);

@@ -120,7 +120,8 @@ describe('catalogue writes need the admin role (core checks it too, behind the g
   });
 });
 
-describe('npm run admin', () => {
+// Each command is a process of its own (tsx compiles it): slow on a busy machine, hence the timeouts.
+describe('npm run admin', { timeout: 120_000 }, () => {
   it('grants the role to an existing account, whose next sign-in carries the admin scopes; --revoke takes it back', async () => {
     const user = await signUpUser(subgraph, 'promoted');
     const before = await subgraph.call<{ logIn: { token: string } }>(LOG_IN, { login: user.handle });

@@ -33,7 +33,8 @@ async function startCore(env: Record<string, string>) {
 }
 
 describe('core without its secrets', () => {
-  it('refuses to start, naming the missing or unsafe variable', async () => {
+  // Four processes starting at once (tsx compiles each): slow on a busy machine, hence the timeout.
+  it('refuses to start, naming the missing or unsafe variable', { timeout: 120_000 }, async () => {
     const { GATEWAY_SIGNING_PUBLIC_KEY, JWT_SECRET } = testSecrets();
     const [noKey, noJwt, weakJwt, unsignedInProduction] = await Promise.all([
       startCore({ JWT_SECRET }),
