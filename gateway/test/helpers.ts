@@ -71,7 +71,8 @@ export interface Answer {
   cache: string | null;
   body: {
     data?: Record<string, unknown> | null;
-    errors?: { message: string; extensions?: Record<string, unknown> }[];
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
   };
 }
 

@@ -30,6 +30,7 @@ const services: Service[] = [
   { name: 'search', workspace: 'subgraphs/search', port: 4004 },
   // Embedding is CPU-bound: the indexer runs in its own process so queries never wait behind it.
   { name: 'semantic', workspace: 'subgraphs/semantic', port: 4005, env: { SEMANTIC_RUN_INDEXER: 'false' } },
+  { name: 'analytics', workspace: 'subgraphs/analytics', port: 4006 },
 ];
 const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
 const children: { name: string; child: ChildProcess }[] = [];

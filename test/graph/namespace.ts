@@ -8,7 +8,7 @@
  */
 import { developmentSecrets, freePort, type GraphSecrets } from '@aetherial/subgraph-kit';
 
-export const SUBGRAPHS = ['core', 'content', 'social', 'search', 'semantic'] as const;
+export const SUBGRAPHS = ['core', 'content', 'social', 'search', 'semantic', 'analytics'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 export interface GraphNamespace {
@@ -23,11 +23,12 @@ export interface GraphNamespace {
   neo4jUrl: string;
   searchUrl: string;
   weaviateUrl: string;
+  influxdbUrl: string;
   eventsStream: string;
   searchAlias: string;
   semanticCollection: string;
   /** The read models' consumer groups on `eventsStream`. */
-  groups: { search: string; semantic: string; social: string };
+  groups: { search: string; semantic: string; social: string; analytics: string };
   gatewayPort: number;
   ports: Record<SubgraphName, number>;
   /** Random per run: no process of the graph has a default secret. */
@@ -71,6 +72,7 @@ export function defineNamespace(spec: NamespaceSpec): GraphNamespace {
     neo4jUrl: process.env.NEO4J_URL ?? 'bolt://127.0.0.1:7687',
     searchUrl: process.env.SEARCH_URL ?? 'http://127.0.0.1:9200',
     weaviateUrl: process.env.WEAVIATE_URL ?? 'http://127.0.0.1:8080',
+    influxdbUrl: process.env.INFLUXDB_URL ?? 'http://127.0.0.1:8086',
     eventsStream: spec.eventsStream ?? `aetherial:${spec.name}:events`,
     searchAlias: `aetherial-${spec.name}-search`,
     semanticCollection: `Post${capitalised}`,
@@ -79,6 +81,7 @@ export function defineNamespace(spec: NamespaceSpec): GraphNamespace {
       search: 'search-indexer',
       semantic: `${spec.name}-semantic-indexer`,
       social: `${spec.name}-social-projector`,
+      analytics: `${spec.name}-analytics-recorder`,
     },
     gatewayPort: spec.gatewayPort,
     ports: spec.ports,
@@ -95,6 +98,18 @@ export function subgraphUrl(ns: GraphNamespace, name: SubgraphName, path = '/gra
 }
 
 /** Environment every process of the namespace's graph gets. */
+/**
+ * The whole-graph tests and benchmarks send thousands of requests from one address and sign up
+ * many users: budgets far above what they send, so the limits are still consulted on every request
+ * (their cost is measured) but never refuse one. The limits themselves are tested in gateway/test.
+ */
+export const generousRateLimits: Record<string, string> = {
+  GATEWAY_RATE_LIMIT_PER_IP: '100000000',
+  GATEWAY_RATE_LIMIT_PER_VIEWER: '100000000',
+  GATEWAY_RATE_LIMIT_AUTH_PER_IP: '1000000',
+  GATEWAY_RATE_LIMIT_AUTH_PER_ACCOUNT: '1000000',
+};
+
 export function graphEnv(ns: GraphNamespace): Record<string, string> {
   return {
     NODE_ENV: 'test',
@@ -106,6 +121,9 @@ export function graphEnv(ns: GraphNamespace): Record<string, string> {
     NEO4J_URL: ns.neo4jUrl,
     SEARCH_URL: ns.searchUrl,
     WEAVIATE_URL: ns.weaviateUrl,
+    INFLUXDB_URL: ns.influxdbUrl,
+    // The InfluxDB database of the namespace is named like its PostgreSQL and MongoDB ones.
+    INFLUXDB_DATABASE: ns.database,
     EVENTS_STREAM: ns.eventsStream,
     SEARCH_ALIAS: ns.searchAlias,
     SEMANTIC_COLLECTION: ns.semanticCollection,
@@ -115,19 +133,23 @@ export function graphEnv(ns: GraphNamespace): Record<string, string> {
     SOCIAL_PORT: String(ns.ports.social),
     SEARCH_PORT: String(ns.ports.search),
     SEMANTIC_PORT: String(ns.ports.semantic),
+    ANALYTICS_PORT: String(ns.ports.analytics),
     SOCIAL_PROJECTOR_GROUP: ns.groups.social,
     SEMANTIC_INDEXER_GROUP: ns.groups.semantic,
+    ANALYTICS_RECORDER_GROUP: ns.groups.analytics,
     GATEWAY_PORT: String(ns.gatewayPort),
     GATEWAY_WORKERS: '1',
+    ...generousRateLimits,
     CORE_SUBGRAPH_URL: subgraphUrl(ns, 'core'),
     CONTENT_SUBGRAPH_URL: subgraphUrl(ns, 'content'),
     SOCIAL_SUBGRAPH_URL: subgraphUrl(ns, 'social'),
     SEARCH_SUBGRAPH_URL: subgraphUrl(ns, 'search'),
     SEMANTIC_SUBGRAPH_URL: subgraphUrl(ns, 'semantic'),
+    ANALYTICS_SUBGRAPH_URL: subgraphUrl(ns, 'analytics'),
   };
 }
 
-/** Free ports for a gateway and the five subgraphs. */
+/** Free ports for a gateway and the subgraphs. */
 export async function freePorts(): Promise<{ gatewayPort: number; ports: Record<SubgraphName, number> }> {
   const taken = new Set<number>();
   const next = async () => {

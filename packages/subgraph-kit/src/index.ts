@@ -1,6 +1,7 @@
 export * from './cache-tags.js';
 export * from './batching.js';
 export * from './config.js';
+export * from './date-time.js';
 export * from './development-secrets.js';
 export * from './gateway-trust.js';
 export * from './signing-keys.js';

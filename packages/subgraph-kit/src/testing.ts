@@ -44,15 +44,19 @@ function asViewer(viewer: TestViewer): Viewer {
   return typeof viewer === 'string' ? { userId: viewer, scopes: ['customer'] } : viewer;
 }
 
-/** Headers of a call to `subgraph` with exactly `body`, signed like the gateway signs. */
+/**
+ * Headers of a call to `subgraph` with exactly `body`, signed like the gateway signs: with this test
+ * process's key, or `privateKey` for a graph started with other secrets (a namespace's).
+ */
 export function signAsGateway(
   subgraph: string,
   body: string,
   viewer: TestViewer = null,
+  privateKey?: string,
 ): Record<string, string> {
   const { userId, scopes } = asViewer(viewer);
   signingKey ??= parsePrivateKey(testSecrets().GATEWAY_SIGNING_PRIVATE_KEY);
-  return signGatewayCall(signingKey, {
+  return signGatewayCall(privateKey ? parsePrivateKey(privateKey) : signingKey, {
     subgraph,
     body,
     viewerId: userId,
@@ -67,11 +71,12 @@ export async function callAsGateway<TData = Record<string, unknown>>(
   query: string,
   variables: Record<string, unknown> = {},
   viewer: TestViewer = null,
+  privateKey?: string,
 ): Promise<GraphQLResult<TData>> {
   const body = JSON.stringify({ query, variables });
   const response = await fetch(target.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...signAsGateway(target.name, body, viewer) },
+    headers: { 'content-type': 'application/json', ...signAsGateway(target.name, body, viewer, privateKey) },
     body,
   });
   return (await response.json()) as GraphQLResult<TData>;
