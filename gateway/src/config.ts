@@ -68,6 +68,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
    * the cache off exactly when it was needed (measured in test/bench).
    */
   GATEWAY_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).default(500),
+  /** What a browser gets on GET /graphql (src/explorer/mode.ts): graphiql in development, off in production. */
+  GATEWAY_EXPLORER: z.enum(['graphiql', 'sandbox', 'off']).optional(),
   APOLLO_KEY: z.string().optional(),
   APOLLO_GRAPH_REF: z.string().optional(),
 });

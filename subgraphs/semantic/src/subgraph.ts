@@ -43,7 +43,7 @@ export async function createSubgraph(
   // Load the model before answering: a first query must not pay seconds of model loading.
   await embedder.embed(['warm up']);
   try {
-    await index.ensure();
+    await index.ensure(embedder.name);
   } catch (error) {
     // Start anyway: /ready reports Weaviate as down and queries answer UNAVAILABLE until it is back.
     if (!isWeaviateUnreachable(error)) throw error;
