@@ -1,6 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
+import type { KeyObject } from 'node:crypto';
+import {
+  baseConfigSchema,
+  listenAddress,
+  configurationError,
+  loadConfig,
+  parsePrivateKey,
+  secretSetting,
+  SigningKeyError,
+} from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -9,8 +18,14 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 export const gatewayConfigSchema = baseConfigSchema.extend({
   ...listenAddress('GATEWAY', 4000),
   SUPERGRAPH_PATH: z.string().default(resolve(repoRoot, 'supergraph.graphql')),
-  /** Verifies the tokens core issues (HS256). */
-  JWT_SECRET: z.string().min(16).default('aetherial-dev-only-jwt-secret'),
+  /** Verifies the tokens core issues (HS256); required unless JWT_JWKS_URL is set. No default. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits for HS256)').optional(),
+  /** An identity provider's JWKS (RS256/ES256 tokens) instead of core's HS256 tokens. */
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().min(1).default('aetherial-core'),
+  JWT_AUDIENCE: z.string().min(1).default('aetherial-graph'),
+  /** Signs every subgraph call (Ed25519, PEM or base64 DER); subgraphs hold only the public key. */
+  GATEWAY_SIGNING_PRIVATE_KEY: secretSetting(1),
   GATEWAY_CACHE: flag.default(true),
   /**
    * An event's tags are dropped again this long after it arrives, once the read models (search,
@@ -68,11 +83,26 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
+/** The settings start-up checks beyond their types: which token verification, and the signing key. */
+export function checkGatewaySecrets(config: GatewayConfig): { signingKey: KeyObject } {
+  if (!config.JWT_SECRET && !config.JWT_JWKS_URL)
+    throw configurationError({
+      JWT_SECRET:
+        'required (or JWT_JWKS_URL): npm start and the tests generate one; `npm run secrets` prints a fresh set',
+    });
+  if (config.JWT_JWKS_URL && config.NODE_ENV === 'production' && !config.JWT_JWKS_URL.startsWith('https:'))
+    throw configurationError({ JWT_JWKS_URL: 'must be https in production' });
+  try {
+    return { signingKey: parsePrivateKey(config.GATEWAY_SIGNING_PRIVATE_KEY) };
+  } catch (error) {
+    if (!(error instanceof SigningKeyError)) throw error;
+    throw configurationError({ GATEWAY_SIGNING_PRIVATE_KEY: error.message.replace(/^[A-Z_]+: /, '') });
+  }
+}
+
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const config = loadConfig(gatewayConfigSchema, env);
-  if (config.NODE_ENV === 'production' && config.JWT_SECRET === 'aetherial-dev-only-jwt-secret') {
-    throw new Error('invalid configuration:\n  JWT_SECRET: set a real secret in production');
-  }
+  checkGatewaySecrets(config);
   if (config.NODE_ENV === 'production' && !config.GATEWAY_ENFORCE_POLICY) {
     throw new Error('invalid configuration:\n  GATEWAY_ENFORCE_POLICY: must be true in production');
   }

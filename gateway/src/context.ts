@@ -4,7 +4,7 @@ import type { Logger } from '@aetherial/subgraph-kit';
 /** Per-request state of the gateway. */
 export interface GatewayContext extends BaseContext {
   viewerId: string | null;
-  /** Scopes of the viewer's token (`scope` claim), checked against `@requiresScopes`. */
+  /** The token's scopes (`customer`, `admin`, `catalog:write`, ...), checked against `@requiresScopes`; empty when anonymous. */
   scopes: readonly string[];
   requestId: string;
   /** The client's address (rate limits): the socket's peer, or X-Forwarded-For behind a trusted proxy. */

@@ -1,7 +1,8 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
-import { CACHE_TAGS_EXTENSION, signViewerHeaders } from '@aetherial/subgraph-kit';
+import type { KeyObject } from 'node:crypto';
+import { CACHE_TAGS_EXTENSION, signGatewayCall } from '@aetherial/subgraph-kit';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.js';
 import { dedupeInFlight } from './inflight-dedupe.js';
@@ -11,7 +12,8 @@ import { subgraphFetcher } from './subgraph-fetcher.js';
 export interface SubgraphCallOptions {
   name: string;
   url: string;
-  secret: string;
+  /** The gateway's Ed25519 private key: every call is signed for its subgraph and body. */
+  signingKey: KeyObject;
   timeoutMs: number;
   /** Share identical in-flight queries (see inflight-dedupe.ts). */
   dedupe: boolean;
@@ -42,25 +44,8 @@ async function errorFromResponse(response: FetcherResponse): Promise<GraphQLErro
   });
 }
 
-/** Headers of one client request's subgraph calls, signed once however many calls its plan makes. */
-const signedHeaders = new WeakMap<object, Record<string, string>>();
-
-function requestHeaders(
-  secret: string,
-  context: Partial<GatewayContext> | undefined,
-): Record<string, string> {
-  const known = context && signedHeaders.get(context);
-  if (known) return known;
-  const headers = {
-    'content-type': 'application/json',
-    ...signViewerHeaders(secret, context?.viewerId ?? null, context?.requestId ?? 'internal'),
-  };
-  if (context) signedHeaders.set(context, headers);
-  return headers;
-}
-
 /**
- * Calls one subgraph: signs the viewer, passes the request id, restricts the response's cache
+ * Calls one subgraph: signs the call (viewer, scopes, body, target), passes the request id, restricts the response's cache
  * policy by the subgraph's `Cache-Control`, collects cache tags and metrics. Does what Apollo's
  * RemoteGraphQLDataSource does for us, without its per-call node-fetch Headers and Request
  * objects (a measurable share of the gateway's CPU on large plans) and with our own transport.
@@ -76,19 +61,27 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const { metrics, name, url, secret } = this.options;
+    const { metrics, name, url, signingKey } = this.options;
     const { request, context } = options;
     if (!request.query) throw new Error('Missing query');
-    // The executor adds its own headers (e.g. asking for a federated trace when Studio reporting is on).
-    const extra = request.http?.headers ? Object.fromEntries(request.http.headers) : {};
-    const signed = requestHeaders(secret, context);
-    const headers = Object.keys(extra).length > 0 ? { ...extra, ...signed } : signed;
     const body = JSON.stringify({
       query: request.query,
       ...(request.operationName ? { operationName: request.operationName } : {}),
       ...(request.variables ? { variables: request.variables } : {}),
       ...(request.extensions ? { extensions: request.extensions } : {}),
     });
+    // Signed per call, over this subgraph's name and this exact body: a captured signature is no good
+    // for another subgraph or another query. (One SHA-256 and one Ed25519 signature, a few µs.)
+    const signed = signGatewayCall(signingKey, {
+      subgraph: name,
+      body,
+      viewerId: context?.viewerId ?? null,
+      scopes: context?.scopes ?? [],
+      requestId: context?.requestId ?? 'internal',
+    });
+    // The executor adds its own headers (e.g. asking for a federated trace when Studio reporting is on).
+    const extra = request.http?.headers ? Object.fromEntries(request.http.headers) : undefined;
+    const headers = { ...extra, 'content-type': 'application/json', ...signed };
     const stop = metrics.subgraphDuration.startTimer({ subgraph: name });
     let response: FetcherResponse;
     let result: GatewayGraphQLResponse;

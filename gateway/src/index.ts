@@ -3,17 +3,30 @@
  * planning is CPU-bound, so one process per core). GATEWAY_WORKERS=1 runs in a single process.
  */
 import cluster from 'node:cluster';
+import { keyId, parsePrivateKey } from '@aetherial/subgraph-kit';
 import { loadGatewayConfig } from './config.js';
 import { startGateway } from './server.js';
 
-const config = loadGatewayConfig();
+let config: ReturnType<typeof loadGatewayConfig>;
+try {
+  config = loadGatewayConfig();
+} catch (error) {
+  // A missing or bad setting: its name and the problem, without a stack trace.
+  console.error(`gateway cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 
 function runWorker(name: string): void {
   startGateway(config, name).then(
     (gateway) => {
       if (cluster.isPrimary || cluster.worker?.id === 1) {
         gateway.log.info(
-          { url: gateway.url, workers: config.GATEWAY_WORKERS },
+          {
+            url: gateway.url,
+            workers: config.GATEWAY_WORKERS,
+            signingKey: keyId(parsePrivateKey(config.GATEWAY_SIGNING_PRIVATE_KEY)),
+            tokens: config.JWT_JWKS_URL ? `JWKS ${config.JWT_JWKS_URL}` : 'HS256',
+          },
           `gateway ready at ${gateway.url}`,
         );
       }

@@ -24,7 +24,7 @@ import { startCacheInvalidator } from './cache/invalidator.js';
 import { responseCachePlugin } from './cache/response-cache-plugin.js';
 import { ResponseStore } from './cache/response-store.js';
 import { createCacheRedis } from './cache/resilient-redis.js';
-import { subgraphUrlOverride, type GatewayConfig } from './config.js';
+import { checkGatewaySecrets, subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
 import { GatewayAuthorization } from './authorization/index.js';
@@ -83,6 +83,7 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
 
 export async function startGateway(config: GatewayConfig, workerName = 'gateway'): Promise<RunningGateway> {
   const log = createLogger('gateway', config.LOG_LEVEL);
+  const { signingKey } = checkGatewaySecrets(config);
   const metrics = createGatewayMetrics();
   const production = config.NODE_ENV === 'production';
   let redisWarned = 0;
@@ -115,7 +116,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       new SubgraphDataSource({
         name,
         url: subgraphUrlOverride(name) ?? url ?? '',
-        secret: config.GATEWAY_SHARED_SECRET,
+        signingKey,
         timeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
         dedupe: config.GATEWAY_DEDUPE_INFLIGHT,
         metrics,
@@ -147,7 +148,12 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
 
   const httpServer = createServer();
   const explorer = createExplorer(config, log);
-  const verify = tokenVerifier(config.JWT_SECRET);
+  const verify = tokenVerifier({
+    secret: config.JWT_SECRET,
+    jwksUrl: config.JWT_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: config.GATEWAY_ENFORCE_POLICY ? authorization.wrap(gateway) : gateway,
     introspection: !production,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
-import { composeFixture, post, secret, testConfig, tokenFor, writeSupergraph } from './helpers.js';
+import { composeFixture, post, testConfig, tokenFor, writeSupergraph } from './helpers.js';
 
 let fixture: Fixture;
 let redis: TestRedis;
@@ -12,7 +12,7 @@ let admin: Record<string, string>;
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  fixture = await startFixtureSubgraphs(secret);
+  fixture = await startFixtureSubgraphs();
   gateway = await startGateway(
     testConfig({ REDIS_URL: redis.url, SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture)) }),
   );

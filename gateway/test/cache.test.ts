@@ -4,7 +4,7 @@ import { eventFields, type DomainEvent } from '@aetherial/events';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
-import { composeFixture, post, secret, testConfig, tokenFor, until, writeSupergraph } from './helpers.js';
+import { composeFixture, post, testConfig, tokenFor, until, writeSupergraph } from './helpers.js';
 
 let fixture: Fixture;
 let redis: TestRedis;
@@ -15,7 +15,7 @@ const stream = `gateway-test-events-${process.pid}`;
 beforeAll(async () => {
   process.env.EVENTS_STREAM = stream;
   redis = await startTestRedis();
-  fixture = await startFixtureSubgraphs(secret);
+  fixture = await startFixtureSubgraphs();
   gateway = await startGateway(
     testConfig({ REDIS_URL: redis.url, SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture)) }),
   );

@@ -1,17 +1,19 @@
+import { testSecrets } from '@aetherial/subgraph-kit';
 import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 
-const production = {
-  NODE_ENV: 'production',
-  JWT_SECRET: 'a-real-production-jwt-secret-0123',
-  GATEWAY_SHARED_SECRET: 'a-real-production-shared-secret-0123',
+const secrets = {
+  JWT_SECRET: testSecrets().JWT_SECRET,
+  GATEWAY_SIGNING_PRIVATE_KEY: testSecrets().GATEWAY_SIGNING_PRIVATE_KEY,
 };
+const production = { NODE_ENV: 'production', ...secrets };
 
 describe('configuration', () => {
   it('enforces authorization and demand control by default', () => {
     expect(loadGatewayConfig(production).GATEWAY_ENFORCE_POLICY).toBe(true);
     expect(
-      loadGatewayConfig({ NODE_ENV: 'test', GATEWAY_ENFORCE_POLICY: 'false' }).GATEWAY_ENFORCE_POLICY,
+      loadGatewayConfig({ NODE_ENV: 'test', ...secrets, GATEWAY_ENFORCE_POLICY: 'false' })
+        .GATEWAY_ENFORCE_POLICY,
     ).toBe(false);
   });
 

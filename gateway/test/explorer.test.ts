@@ -12,7 +12,7 @@ import { startGateway, type RunningGateway } from '../src/server.js';
 import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from '../explorer/src/page-config.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
-import { composeFixture, post, secret, testConfig, writeSupergraph } from './helpers.js';
+import { composeFixture, post, testConfig, writeSupergraph } from './helpers.js';
 
 /**
  * The explorer's server side over real HTTP: the page and its files, the policy they carry, the
@@ -33,7 +33,7 @@ const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  fixture = await startFixtureSubgraphs(secret);
+  fixture = await startFixtureSubgraphs();
   supergraphPath = writeSupergraph(composeFixture(fixture));
   const base = { REDIS_URL: redis.url, SUPERGRAPH_PATH: supergraphPath, GATEWAY_CACHE: 'false' };
   gateways.graphiql = await startGateway(testConfig(base));

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { compose } from '../src/compose/compose.js';
 import { gatewayConfigSchema, type GatewayConfig } from '../src/config.js';
-import { TOKEN_ISSUER } from '../src/auth.js';
+import { testSecrets } from '@aetherial/subgraph-kit';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../src/auth.js';
 import { catalogSdl, reviewsSdl, type Fixture } from './fixtures/subgraphs.js';
 
-export const secret = 'gateway-test-shared-secret';
-export const jwtSecret = 'gateway-test-jwt-secret-0123456789';
+/** This test process's random secrets (the fixture subgraphs trust its gateway's key). */
+export const jwtSecret = testSecrets().JWT_SECRET;
 
 export function composeFixture(fixture: Fixture, extraCatalogSdl = ''): string {
   const outcome = compose([
@@ -37,27 +38,32 @@ export function testConfig(overrides: Record<string, string>): GatewayConfig {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     GATEWAY_PORT: '0',
-    GATEWAY_SHARED_SECRET: secret,
     JWT_SECRET: jwtSecret,
+    GATEWAY_SIGNING_PRIVATE_KEY: testSecrets().GATEWAY_SIGNING_PRIVATE_KEY,
     GATEWAY_SUBGRAPH_TIMEOUT_MS: '1000',
     ...overrides,
   });
 }
 
 export interface TokenOptions {
-  /** The `scope` claim, space-separated in the token: a customer has "customer"; an admin "customer admin catalog:write". */
+  /** Default `customer`, what core gives a customer. */
   scopes?: string[];
+  audience?: string;
+  issuer?: string;
+  /** A jose time span; null leaves `exp` out. */
+  expiresIn?: string | null;
 }
 
-/** A token as core issues it (issuer aetherial-core, audience aetherial-graph, `scope` claim). */
+/** A token as core issues them (HS256 with the test JWT secret), or with one claim changed. */
 export function tokenFor(userId: string, options: TokenOptions = {}): Promise<string> {
-  return new SignJWT({ scope: (options.scopes ?? ['customer']).join(' ') })
+  const jwt = new SignJWT({ scope: (options.scopes ?? ['customer']).join(' ') })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience('aetherial-graph')
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(jwtSecret));
+    .setIssuer(options.issuer ?? TOKEN_ISSUER)
+    .setAudience(options.audience ?? TOKEN_AUDIENCE)
+    .setIssuedAt();
+  if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? '1h');
+  return jwt.sign(new TextEncoder().encode(jwtSecret));
 }
 
 export interface Answer {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
-import { composeFixture, post, secret, testConfig, writeSupergraph } from './helpers.js';
+import { composeFixture, post, testConfig, writeSupergraph } from './helpers.js';
 
 let fixture: Fixture;
 let redis: TestRedis;
@@ -11,7 +11,7 @@ let deadReviews: RunningGateway;
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  fixture = await startFixtureSubgraphs(secret);
+  fixture = await startFixtureSubgraphs();
   const production = { REDIS_URL: redis.url, NODE_ENV: 'production', GATEWAY_CACHE: 'false' };
   gateway = await startGateway(
     testConfig({ ...production, SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture)) }),

@@ -17,7 +17,7 @@ import { RegistryStore } from '../src/registry/store.js';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startFixtureSubgraphs, catalogSdl, reviewsSdl, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
-import { post, secret, testConfig, until } from './helpers.js';
+import { post, testConfig, until } from './helpers.js';
 
 const adminUrl = process.env.DATABASE_URL ?? 'postgresql://aetherial:aetherial@127.0.0.1:5432/aetherial';
 const database = 'aetherial_gateway_registry_test';
@@ -54,7 +54,7 @@ beforeAll(async () => {
   await recreateDatabase();
   registry = await RegistryStore.connect(registryUrl);
   redis = await startTestRedis();
-  fixture = await startFixtureSubgraphs(secret);
+  fixture = await startFixtureSubgraphs();
   for (const [subgraph, sdl, url] of [
     ['catalog', catalogSdl, fixture.catalog.url],
     ['reviews', reviewsSdl, fixture.reviews.url],

@@ -1,11 +1,18 @@
-import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { renameSync, writeFileSync } from 'node:fs';
-import { signViewerHeaders } from '@aetherial/subgraph-kit';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { GRAPH_SECRET_NAMES, testSecrets } from '@aetherial/subgraph-kit';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../src/auth.js';
+import { loadGatewayConfig } from '../src/config.js';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
-import { composeFixture, post, secret, testConfig, tokenFor, until, writeSupergraph } from './helpers.js';
+import { composeFixture, jwtSecret, post, testConfig, tokenFor, until, writeSupergraph } from './helpers.js';
 
 let fixture: Fixture;
 let redis: TestRedis;
@@ -14,7 +21,7 @@ let supergraphPath: string;
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  fixture = await startFixtureSubgraphs(secret);
+  fixture = await startFixtureSubgraphs();
   supergraphPath = writeSupergraph(composeFixture(fixture));
   gateway = await startGateway(
     testConfig({
@@ -135,20 +142,107 @@ describe('subgraph failures', () => {
 });
 
 describe('auth', () => {
-  it('forwards a verified viewer and rejects a bad token', async () => {
-    const token = await tokenFor('user-7');
-    const me = await post(gateway.url, { query: '{ me { id } }' }, { authorization: `Bearer ${token}` });
-    expect(me.body.data).toEqual({ me: { id: 'user-7' } });
-    const forged = await post(
-      gateway.url,
-      { query: '{ me { id } }' },
-      { authorization: `Bearer ${token.slice(0, -3)}abc` },
-    );
+  const ME = { query: '{ me { id scopes } }' };
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('forwards a verified viewer with its scopes and rejects a bad token', async () => {
+    const token = await tokenFor('user-7', { scopes: ['customer', 'admin', 'catalog:write'] });
+    const me = await post(gateway.url, ME, bearer(token));
+    expect(me.body.data).toEqual({ me: { id: 'user-7', scopes: ['customer', 'admin', 'catalog:write'] } });
+    const forged = await post(gateway.url, ME, bearer(`${token.slice(0, -3)}abc`));
     expect(forged.status).toBe(401);
     expect(codeOf(forged)).toBe('UNAUTHENTICATED');
   });
 
-  it('subgraphs reject calls without the gateway signature, with a forged viewer, or signed with another secret', async () => {
+  it('refuses a token without exp, for another audience or issuer, expired, or with a bad scope claim', async () => {
+    const refusals: [string, Promise<string>, RegExp][] = [
+      ['no exp', tokenFor('user-7', { expiresIn: null }), /^invalid token: missing required "exp" claim$/],
+      ['other audience', tokenFor('user-7', { audience: 'another-api' }), /^invalid token: unexpected "aud"/],
+      ['other issuer', tokenFor('user-7', { issuer: 'someone-else' }), /^invalid token: unexpected "iss"/],
+      ['expired', tokenFor('user-7', { expiresIn: '-1s' }), /^token expired: sign in again$/],
+      ['bad scope', tokenFor('user-7', { scopes: ['admin"\\'] }), /^invalid token: "scope" claim/],
+    ];
+    for (const [what, token, message] of refusals) {
+      const answer = await post(gateway.url, ME, bearer(await token));
+      expect(answer.status, what).toBe(401);
+      expect(codeOf(answer), what).toBe('UNAUTHENTICATED');
+      expect(answer.body.errors?.[0]?.message, what).toMatch(message);
+    }
+    const noSubject = await new SignJWT({ scope: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(jwtSecret));
+    expect((await post(gateway.url, ME, bearer(noSubject))).body.errors?.[0]?.message).toBe(
+      'invalid token: missing required "sub" claim',
+    );
+  });
+
+  it("verifies an identity provider's RS256/ES256 tokens from its JWKS URL instead", async () => {
+    const es = await generateKeyPair('ES256');
+    const rs = await generateKeyPair('RS256');
+    const jwks = {
+      keys: [
+        { ...(await exportJWK(es.publicKey)), kid: 'es', alg: 'ES256', use: 'sig' },
+        { ...(await exportJWK(rs.publicKey)), kid: 'rs', alg: 'RS256', use: 'sig' },
+      ],
+    };
+    let jwksRequests = 0;
+    const idp = createServer((_req, res) => {
+      jwksRequests += 1;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(jwks));
+    });
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`;
+    const withIdp = await startGateway(
+      testConfig({
+        REDIS_URL: redis.url,
+        SUPERGRAPH_PATH: supergraphPath,
+        GATEWAY_CACHE: 'false',
+        JWT_JWKS_URL: jwksUrl,
+        JWT_ISSUER: 'https://idp.example.test/',
+        JWT_AUDIENCE: 'aetherial-graph',
+      }),
+    );
+    const idpToken = (
+      alg: 'ES256' | 'RS256',
+      key: Parameters<SignJWT['sign']>[0],
+      audience = 'aetherial-graph',
+    ) =>
+      new SignJWT({ scope: 'customer' })
+        .setProtectedHeader({ alg, kid: alg === 'ES256' ? 'es' : 'rs' })
+        .setSubject('idp-user')
+        .setIssuer('https://idp.example.test/')
+        .setAudience(audience)
+        .setExpirationTime('5m')
+        .sign(key);
+    try {
+      for (const [alg, key] of [
+        ['ES256', es.privateKey],
+        ['RS256', rs.privateKey],
+      ] as const) {
+        const me = await post(withIdp.url, ME, bearer(await idpToken(alg, key)));
+        expect(me.body.data, alg).toEqual({ me: { id: 'idp-user', scopes: ['customer'] } });
+      }
+      expect(jwksRequests).toBeGreaterThan(0);
+      // Core's HS256 tokens are not the identity provider's; nor is a token for another audience.
+      expect((await post(withIdp.url, ME, bearer(await tokenFor('user-7')))).status).toBe(401);
+      expect((await post(withIdp.url, ME, bearer(await idpToken('ES256', es.privateKey, 'x')))).status).toBe(
+        401,
+      );
+      const stranger = await generateKeyPair('ES256');
+      expect((await post(withIdp.url, ME, bearer(await idpToken('ES256', stranger.privateKey)))).status).toBe(
+        401,
+      );
+    } finally {
+      await withIdp.stop();
+      idp.close();
+    }
+  });
+
+  it('subgraphs reject calls without the gateway signature and with a forged viewer', async () => {
     const query = JSON.stringify({ query: '{ me { id } }' });
     const call = (headers: Record<string, string>) =>
       fetch(fixture.catalog.url, {
@@ -157,15 +251,118 @@ describe('auth', () => {
         body: query,
       });
     expect((await call({})).status).toBe(401);
-    expect((await call({ 'x-aetherial-viewer': 'admin' })).status).toBe(401);
-    const signed = signViewerHeaders(secret, 'user-1', randomUUID());
-    expect((await call({ ...signed, 'x-aetherial-viewer': 'admin' })).status).toBe(401);
-    expect((await call(signViewerHeaders('another-secret-entirely', 'admin', randomUUID()))).status).toBe(
-      401,
+    expect((await call({ 'x-aetherial-viewer': 'admin', 'x-aetherial-scopes': 'admin' })).status).toBe(401);
+  });
+
+  it('refuses a signature the gateway made, replayed with another body or against another subgraph', async () => {
+    // A stand-in for `catalog` that records what the gateway sends it: what an eavesdropper would see.
+    let captured: { headers: IncomingHttpHeaders; body: Buffer } | undefined;
+    const recorder = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      captured = { headers: req.headers, body: Buffer.concat(chunks) };
+      res.setHeader('content-type', 'application/json');
+      res.end('{"data":{"me":null}}');
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    const recorderUrl = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}/graphql`;
+    const eavesdropped = await startGateway(
+      testConfig({
+        REDIS_URL: redis.url,
+        SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture).replace(fixture.catalog.url, recorderUrl)),
+        GATEWAY_CACHE: 'false',
+      }),
     );
-    const genuine = await call(signed);
-    expect(genuine.status).toBe(200);
-    expect(await genuine.json()).toEqual({ data: { me: { id: 'user-1' } } });
+    try {
+      const token = await tokenFor('user-7');
+      await post(eavesdropped.url, ME, bearer(token));
+      expect(captured).toBeDefined();
+      const { headers, body } = captured!;
+      expect(headers['x-aetherial-viewer']).toBe('user-7');
+      expect(headers['x-aetherial-scopes']).toBe('customer');
+      const signedHeaders: Record<string, string> = {};
+      for (const name of [
+        'content-type',
+        'x-aetherial-viewer',
+        'x-aetherial-scopes',
+        'x-request-id',
+        'x-aetherial-gateway-signature',
+      ])
+        signedHeaders[name] = String(headers[name]);
+      const replay = (url: string, replayedBody: Buffer | string) =>
+        fetch(url, { method: 'POST', headers: signedHeaders, body: replayedBody });
+
+      // As captured, to the subgraph it was signed for, within its window: genuine, so served.
+      expect((await replay(fixture.catalog.url, body)).status).toBe(200);
+      // Another body: a mutation under the captured viewer.
+      const otherBody = JSON.stringify({
+        query: 'mutation { renameProduct(id: "p1", name: "Pwned") { id } }',
+      });
+      const withOtherBody = await replay(fixture.catalog.url, otherBody);
+      expect(withOtherBody.status).toBe(401);
+      expect(fixture.products.get('p1')?.name).not.toBe('Pwned');
+      // The same call re-targeted at another subgraph.
+      const retargeted = await replay(fixture.reviews.url, body);
+      expect(retargeted.status).toBe(401);
+      expect(((await retargeted.json()) as { errors: { message: string }[] }).errors[0]!.message).toMatch(
+        /does not match this call to reviews/,
+      );
+    } finally {
+      await eavesdropped.stop();
+      recorder.close();
+    }
+  });
+});
+
+describe('secrets', () => {
+  const gatewayEntry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+
+  /** Starts the real gateway entry point with `env` (and no inherited secrets); its exit code and stderr. */
+  async function startProcess(env: Record<string, string>) {
+    const inherited = { ...process.env };
+    for (const name of GRAPH_SECRET_NAMES) delete inherited[name];
+    const child = spawn(process.execPath, ['--import', 'tsx', gatewayEntry], {
+      env: { ...inherited, LOG_LEVEL: 'silent', GATEWAY_PORT: '0', GATEWAY_WORKERS: '1', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, stderr };
+  }
+
+  // Four processes starting at once (tsx compiles each): slow on a busy machine, hence the timeout.
+  it(
+    'a gateway process without its secrets refuses to start and names each missing variable',
+    { timeout: 120_000 },
+    async () => {
+      const key = testSecrets().GATEWAY_SIGNING_PRIVATE_KEY;
+      const [none, noJwt, weak, publicInstead] = await Promise.all([
+        startProcess({}),
+        startProcess({ GATEWAY_SIGNING_PRIVATE_KEY: key }),
+        startProcess({ GATEWAY_SIGNING_PRIVATE_KEY: key, JWT_SECRET: 'aetherial-dev-only-jwt-secret' }),
+        startProcess({
+          GATEWAY_SIGNING_PRIVATE_KEY: testSecrets().GATEWAY_SIGNING_PUBLIC_KEY,
+          JWT_SECRET: jwtSecret,
+        }),
+      ]);
+      for (const refused of [none, noJwt, weak, publicInstead]) expect(refused.code).toBe(1);
+      expect(none.stderr).toMatch(/GATEWAY_SIGNING_PRIVATE_KEY: required/);
+      expect(noJwt.stderr).toMatch(/JWT_SECRET: required \(or JWT_JWKS_URL\)/);
+      expect(weak.stderr).toMatch(/JWT_SECRET: must be at least 32 characters/);
+      expect(publicInstead.stderr).toMatch(/GATEWAY_SIGNING_PRIVATE_KEY: not a private key/);
+    },
+  );
+
+  it('the configuration refuses the same without a process', () => {
+    expect(() => loadGatewayConfig({ NODE_ENV: 'test' })).toThrow(/GATEWAY_SIGNING_PRIVATE_KEY: required/);
+    expect(() =>
+      loadGatewayConfig({
+        NODE_ENV: 'production',
+        GATEWAY_SIGNING_PRIVATE_KEY: testSecrets().GATEWAY_SIGNING_PRIVATE_KEY,
+        JWT_JWKS_URL: 'http://idp.example.test/jwks.json',
+      }),
+    ).toThrow(/JWT_JWKS_URL: must be https in production/);
   });
 });
 
@@ -215,8 +412,6 @@ describe('production mode', () => {
         NODE_ENV: 'production',
         REDIS_URL: redis.url,
         SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture)),
-        GATEWAY_SHARED_SECRET: secret,
-        JWT_SECRET: 'a-production-jwt-secret-value',
       }),
     );
     try {

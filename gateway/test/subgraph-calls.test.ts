@@ -1,10 +1,11 @@
+import { parsePrivateKey, testSecrets } from '@aetherial/subgraph-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SubgraphDataSource } from '../src/datasource.js';
 import { createGatewayMetrics } from '../src/metrics.js';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
-import { composeFixture, post, secret, testConfig, tokenFor, writeSupergraph } from './helpers.js';
+import { composeFixture, post, testConfig, tokenFor, writeSupergraph } from './helpers.js';
 
 let fixture: Fixture;
 let redis: TestRedis;
@@ -26,7 +27,7 @@ async function gatewayWith(overrides: Record<string, string> = {}): Promise<Runn
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  fixture = await startFixtureSubgraphs(secret);
+  fixture = await startFixtureSubgraphs();
   supergraphPath = writeSupergraph(composeFixture(fixture));
 });
 
@@ -143,7 +144,7 @@ describe('subgraph transport', () => {
     const source = new SubgraphDataSource({
       name: 'catalog',
       url: fixture.catalog.url,
-      secret,
+      signingKey: parsePrivateKey(testSecrets().GATEWAY_SIGNING_PRIVATE_KEY),
       timeoutMs: 1000,
       dedupe: true,
       metrics: createGatewayMetrics(),

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_HOST, reachableHost } from '@aetherial/subgraph-kit';
 import { dataDir, elapsed, logFile, repoRoot, say } from './context.js';
 import { upAll } from './lifecycle.js';
+import { provideGraphSecrets } from './secrets.js';
 import { stores } from './stores/index.js';
 import { tailOfLog } from './supervisor.js';
 
@@ -108,6 +109,8 @@ function stopAll(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Every process below inherits them: no process of the graph has a default secret.
+  say('secrets', provideGraphSecrets());
   say('stack', 'starting the stores (first run installs and builds them: several minutes)');
   const reports = (await upAll(stores, stores)).map((result) => {
     if (result.status === 'rejected') throw result.reason;

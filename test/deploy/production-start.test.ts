@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { developmentSecrets } from '@aetherial/subgraph-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineNamespace, freePorts, type GraphNamespace } from '../graph/namespace.js';
 import { launch, postGraphQL, stop, stopAll, tail, waitUntilOk, type Launched } from './processes.js';
@@ -17,10 +18,7 @@ import { launch, postGraphQL, stop, stopAll, tail, waitUntilOk, type Launched } 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 /** The secrets a deployment passes (every secret is given explicitly: none may come from a default). */
-const secrets = {
-  JWT_SECRET: 'production-start-jwt-secret-0123456789',
-  GATEWAY_SHARED_SECRET: 'production-start-gateway-shared-secret',
-};
+const secrets = developmentSecrets();
 const SERVICES = [
   'packages/subgraph-kit',
   'packages/events',

@@ -8,12 +8,28 @@
  * interrupted earlier run, even from another clone, then neither holds our ports nor consumes our
  * events.
  */
+import type { GRAPH_SECRET_NAMES, GraphSecrets } from '@aetherial/subgraph-kit';
 import {
   defineNamespace,
   gatewayUrl as namespaceGatewayUrl,
   subgraphUrl as namespaceSubgraphUrl,
   type SubgraphName,
 } from '../graph/namespace.js';
+
+/** The secrets claimRun() generated for this run (the graph's processes and the workers share them). */
+function e2eSecrets(): GraphSecrets {
+  const value = (name: (typeof GRAPH_SECRET_NAMES)[number]) => {
+    const secret = process.env[`E2E_${name}`];
+    if (!secret)
+      throw new Error(`E2E_${name} is not set: claimRun() must run before this module is imported`);
+    return secret;
+  };
+  return {
+    JWT_SECRET: value('JWT_SECRET'),
+    GATEWAY_SIGNING_PRIVATE_KEY: value('GATEWAY_SIGNING_PRIVATE_KEY'),
+    GATEWAY_SIGNING_PUBLIC_KEY: value('GATEWAY_SIGNING_PUBLIC_KEY'),
+  };
+}
 
 function envPort(name: string, fallback: number): number {
   return Number(process.env[name] ?? fallback);
@@ -24,6 +40,7 @@ export const e2e = defineNamespace({
   name: process.env.E2E_NAMESPACE ?? 'e2e',
   redisDatabase: envPort('E2E_REDIS_DATABASE', 3),
   eventsStream: process.env.E2E_EVENTS_STREAM ?? 'aetherial:e2e:events',
+  secrets: e2eSecrets(),
   gatewayPort: envPort('E2E_GATEWAY_PORT', 4100),
   ports: {
     core: envPort('E2E_CORE_PORT', 4101),

@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gql } from './client.js';
+import { graphEnv } from '../graph/namespace.js';
 import { e2e, gatewayUrl } from './namespace.js';
 
 /** Tokens as core issues them (issuer aetherial-core, audience aetherial-graph, `scope` space-separated), signed with the graph's secret. */
@@ -12,7 +16,7 @@ const mint = (userId: string, scope: string) =>
     .setIssuer('aetherial-core')
     .setAudience('aetherial-graph')
     .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(e2e.jwtSecret));
+    .sign(new TextEncoder().encode(e2e.secrets.JWT_SECRET));
 
 let viewerId: string;
 let customer: string;
@@ -33,6 +37,13 @@ beforeAll(async () => {
   );
   expect(signUp.errors).toBeUndefined();
   viewerId = signUp.data!.signUp.user.id;
+  // Core checks the role in its database too (defence in depth): the account is made an admin by
+  // the admin command, as a real process; the customer token below still lacks the scope.
+  await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'subgraphs/core/src/admin.ts', '--handle', handle],
+    { cwd: resolve(import.meta.dirname, '../..'), env: { ...process.env, ...graphEnv(e2e) } },
+  );
   customer = await mint(viewerId, 'customer');
   admin = await mint(viewerId, 'customer admin catalog:write');
 });

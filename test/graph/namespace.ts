@@ -6,7 +6,7 @@
  * namespace owns are those whose ids live in its PostgreSQL and MongoDB databases
  * (graph-under-test.ts removes exactly those when it resets the namespace).
  */
-import { freePort } from '@aetherial/subgraph-kit';
+import { developmentSecrets, freePort, type GraphSecrets } from '@aetherial/subgraph-kit';
 
 export const SUBGRAPHS = ['core', 'content', 'social', 'search', 'semantic', 'analytics'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
@@ -31,8 +31,8 @@ export interface GraphNamespace {
   groups: { search: string; semantic: string; social: string; analytics: string };
   gatewayPort: number;
   ports: Record<SubgraphName, number>;
-  gatewaySecret: string;
-  jwtSecret: string;
+  /** Random per run: no process of the graph has a default secret. */
+  secrets: GraphSecrets;
 }
 
 export interface NamespaceSpec {
@@ -44,6 +44,8 @@ export interface NamespaceSpec {
   ports: Record<SubgraphName, number>;
   /** Default `aetherial:<name>:events`. */
   eventsStream?: string;
+  /** Default: fresh random ones. Give them when several processes must agree (e2e's setup and workers). */
+  secrets?: GraphSecrets;
 }
 
 function withDatabase(url: string, database: string): string {
@@ -83,8 +85,7 @@ export function defineNamespace(spec: NamespaceSpec): GraphNamespace {
     },
     gatewayPort: spec.gatewayPort,
     ports: spec.ports,
-    gatewaySecret: `${spec.name}-gateway-shared-secret`,
-    jwtSecret: `${spec.name}-jwt-secret-0123456789abcdef`,
+    secrets: spec.secrets ?? developmentSecrets(),
   };
 }
 
@@ -126,8 +127,7 @@ export function graphEnv(ns: GraphNamespace): Record<string, string> {
     EVENTS_STREAM: ns.eventsStream,
     SEARCH_ALIAS: ns.searchAlias,
     SEMANTIC_COLLECTION: ns.semanticCollection,
-    GATEWAY_SHARED_SECRET: ns.gatewaySecret,
-    JWT_SECRET: ns.jwtSecret,
+    ...ns.secrets,
     CORE_PORT: String(ns.ports.core),
     CONTENT_PORT: String(ns.ports.content),
     SOCIAL_PORT: String(ns.ports.social),

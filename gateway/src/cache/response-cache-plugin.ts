@@ -45,7 +45,8 @@ export function responseCachePlugin({
       return {
         async responseForOperation(requestContext) {
           if (requestContext.operation?.operation !== 'query') return null;
-          key = keyFor(requestContext);
+          // What a query may see depends on the token's scopes: answers are never shared across scope sets.
+          key = `${requestContext.contextValue.scopes.join(' ')}|${keyFor(requestContext)}`;
           const viewerId = requestContext.contextValue.viewerId;
           try {
             const found = await store.lookup(`pub:${key}`, viewerId ? `prv:${viewerId}:${key}` : null);

@@ -1,13 +1,36 @@
 import { z } from 'zod';
 
-/** Settings every subgraph reads from the environment. */
+/** Settings every process reads from the environment. No secret has a default: see requireSecret. */
 export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  /** Shared with the gateway; signs the viewer headers. Must be set in production. */
-  GATEWAY_SHARED_SECRET: z.string().min(16).default('aetherial-dev-only-shared-secret'),
 });
+
+/** The error every start-up refusal throws: each variable named with what is wrong with it. */
+export function configurationError(problems: Record<string, string>): Error {
+  const lines = Object.entries(problems).map(([variable, problem]) => `  ${variable}: ${problem}`);
+  return new Error(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Where a missing secret comes from, for the refusal's message. */
+export const SECRET_HINT = 'npm start and the tests generate one; `npm run secrets` prints a fresh set';
+
+/** A secret a process cannot run without: no default, refused when short. */
+export const secretSetting = (minLength: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `required (${SECRET_HINT})` : undefined) })
+    .min(minLength, `must be at least ${minLength} characters`);
+
+/** The value of a setting only some commands of a process need, or a refusal naming it. */
+export function requireSetting<T>(
+  value: T | undefined,
+  variable: string,
+  problem = `required (${SECRET_HINT})`,
+): T {
+  if (value === undefined || value === '') throw configurationError({ [variable]: problem });
+  return value;
+}
 
 /** Parses the environment with a schema, failing at start-up with every bad variable named. */
 export function loadConfig<S extends z.ZodTypeAny>(
@@ -16,17 +39,9 @@ export function loadConfig<S extends z.ZodTypeAny>(
 ): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
-      .join('\n');
-    throw new Error(`invalid configuration:\n${problems}`);
+    const problems: Record<string, string> = {};
+    for (const issue of parsed.error.issues) problems[issue.path.join('.')] = issue.message;
+    throw configurationError(problems);
   }
-  const config = parsed.data as z.infer<S> & { NODE_ENV?: string; GATEWAY_SHARED_SECRET?: string };
-  if (
-    config.NODE_ENV === 'production' &&
-    config.GATEWAY_SHARED_SECRET === 'aetherial-dev-only-shared-secret'
-  ) {
-    throw new Error('invalid configuration:\n  GATEWAY_SHARED_SECRET: set a real secret in production');
-  }
-  return config;
+  return parsed.data as z.infer<S>;
 }

@@ -5,6 +5,11 @@ export class PayloadTooLargeError extends Error {}
 
 /** Reads a request body up to `limit` bytes; beyond that the request is refused (413), not buffered. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString('utf8');
+}
+
+/** The exact bytes of a request body (what a gateway signature covers), up to `limit`. */
+export async function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit)
     throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds the limit of ${limit}`);
@@ -15,7 +20,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     if (size > limit) throw new PayloadTooLargeError(`request body exceeds the limit of ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function toHeaderMap(req: IncomingMessage): HeaderMap {

@@ -8,11 +8,26 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { DocumentNode } from 'graphql';
 import { cacheTagsPlugin } from './cache-tags.js';
-import { PayloadTooLargeError, readBody, sendJson, toGraphQLRequest, writeGraphQLResponse } from './http.js';
+import type { GatewayTrust } from './gateway-trust.js';
+import {
+  PayloadTooLargeError,
+  readBodyBytes,
+  sendJson,
+  toGraphQLRequest,
+  writeGraphQLResponse,
+} from './http.js';
 import { DEFAULT_HOST, reachableHost } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { ForgedRequestError, REQUEST_ID_HEADER, verifyViewerHeaders, type Viewer } from './viewer.js';
+import { keyId } from './signing-keys.js';
+import {
+  ANONYMOUS_VIEWER,
+  ForgedRequestError,
+  REQUEST_ID_HEADER,
+  SIGNATURE_HEADER,
+  verifyGatewayCall,
+  type Viewer,
+} from './viewer.js';
 
 /** What every resolver sees in its context, whatever the subgraph. */
 export interface RequestContext extends BaseContext {
@@ -28,9 +43,8 @@ export interface SubgraphOptions<TContext extends RequestContext> {
   resolvers: object;
   port: number;
   host?: string;
-  gatewaySecret: string;
-  /** Accept requests without the gateway's signature (local exploration of one subgraph). */
-  allowUnsigned?: boolean;
+  /** The gateway's public key(s) and the signature window (`gatewayTrust(name, config, allowUnsigned)`). */
+  trust: GatewayTrust;
   /** Adds the subgraph's per-request state (DataLoaders, store handles) to the base context. */
   context: (base: RequestContext) => TContext | Promise<TContext>;
   /** Readiness: throws when a store the subgraph needs is not answering. */
@@ -48,6 +62,8 @@ export interface SubgraphOptions<TContext extends RequestContext> {
 }
 
 export interface RunningSubgraph {
+  /** The subgraph's name, which every gateway signature for it covers. */
+  name: string;
   url: string;
   server: Server;
   log: Logger;
@@ -101,31 +117,44 @@ export async function startSubgraph<TContext extends RequestContext>(
   await apollo.start();
   let stopping = false;
 
+  const refuse = (res: ServerResponse, status: number, code: string, message: string) =>
+    sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+
+  /** The viewer of a call the gateway signed for this subgraph and this very body. */
+  const viewerOf = (req: IncomingMessage, body: Buffer): Viewer => {
+    if (options.trust.allowUnsigned && req.headers[SIGNATURE_HEADER] === undefined) return ANONYMOUS_VIEWER;
+    return verifyGatewayCall(options.trust, options.name, req.headers, body);
+  };
+
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? randomUUID();
     const requestLog = log.child({ requestId });
-    let viewer: Viewer = { userId: null };
-    try {
-      viewer = verifyViewerHeaders(options.gatewaySecret, req.headers);
-    } catch (error) {
-      if (!(error instanceof ForgedRequestError) || !options.allowUnsigned) {
-        requestLog.warn({ reason: (error as Error).message }, 'rejected request not signed by the gateway');
-        return sendJson(res, 401, {
-          errors: [{ message: (error as Error).message, extensions: { code: 'UNAUTHENTICATED' } }],
-        });
-      }
+    // Unsigned callers are turned away before their body is read.
+    if (!options.trust.allowUnsigned && req.headers[SIGNATURE_HEADER] === undefined) {
+      requestLog.warn('rejected request not signed by the gateway');
+      return refuse(
+        res,
+        401,
+        'UNAUTHENTICATED',
+        `missing ${SIGNATURE_HEADER}: only the gateway may call this subgraph`,
+      );
     }
-    let rawBody: string;
+    let body: Buffer;
     try {
-      rawBody = await readBody(req, maxBodyBytes);
+      body = await readBodyBytes(req, maxBodyBytes);
     } catch (error) {
-      if (error instanceof PayloadTooLargeError) {
-        return sendJson(res, 413, {
-          errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
-        });
-      }
+      if (error instanceof PayloadTooLargeError) return refuse(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
       throw error;
     }
+    let viewer: Viewer;
+    try {
+      viewer = viewerOf(req, body);
+    } catch (error) {
+      if (!(error instanceof ForgedRequestError)) throw error;
+      requestLog.warn({ reason: error.message }, 'rejected request not signed by the gateway');
+      return refuse(res, 401, 'UNAUTHENTICATED', error.message);
+    }
+    const rawBody = body.toString('utf8');
     const httpGraphQLRequest = toGraphQLRequest(req, rawBody);
     const operation = operationLabel(httpGraphQLRequest.body);
     const endTimer = metrics.duration.startTimer({ operation });
@@ -179,7 +208,14 @@ export async function startSubgraph<TContext extends RequestContext>(
   httpServer.keepAliveTimeout = 65_000;
   const address = httpServer.address() as AddressInfo;
   const url = `http://${reachableHost(options.host ?? DEFAULT_HOST)}:${address.port}/graphql`;
-  log.info({ url }, `${options.name} subgraph ready`);
+  log.info(
+    {
+      url,
+      gatewayKeys: options.trust.publicKeys.map(keyId),
+      ...(options.trust.allowUnsigned ? { allowUnsigned: true } : {}),
+    },
+    `${options.name} subgraph ready`,
+  );
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -189,29 +225,32 @@ export async function startSubgraph<TContext extends RequestContext>(
       await options.close();
       log.info(`${options.name} subgraph stopped`);
     })());
-  return { url, server: httpServer, log, metrics, stop };
+  return { name: options.name, url, server: httpServer, log, metrics, stop };
 }
 
 /** For a subgraph's `src/index.ts`: stop gracefully on SIGTERM/SIGINT, exit non-zero on a failed start. */
 export function runUntilSignalled(start: () => Promise<RunningSubgraph>): void {
-  start().then(
-    (running) => {
-      const onSignal = (signal: NodeJS.Signals) => {
-        running.log.info({ signal }, 'shutting down');
-        running.stop().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            running.log.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
+  // A start that throws before its first await (a missing setting) is a refusal like any other.
+  Promise.resolve()
+    .then(start)
+    .then(
+      (running) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          running.log.info({ signal }, 'shutting down');
+          running.stop().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              running.log.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+        };
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      },
+      (error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exit(1);
+      },
+    );
 }

@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { StoreName } from './metrics.js';
-import { signViewerHeaders } from './viewer.js';
+import { developmentSecrets, type GraphSecrets } from './development-secrets.js';
+import { parsePrivateKey } from './signing-keys.js';
+import { ANONYMOUS_VIEWER, signGatewayCall, type Viewer } from './viewer.js';
 
 export interface GraphQLResult<TData = Record<string, unknown>> {
   data?: TData | null;
@@ -12,21 +14,70 @@ export interface GraphQLResult<TData = Record<string, unknown>> {
   }[];
 }
 
+let secrets: GraphSecrets | undefined;
+let signingKey: KeyObject | undefined;
+
 /**
- * Calls a subgraph the way the gateway does (signed viewer headers), for the subgraph's own tests.
- * `viewerId` null is an anonymous request.
+ * This test process's graph secrets, generated once: subgraphs under test take the public key
+ * (`testSubgraphEnv()`), and `callAsGateway` signs with the private one.
  */
+export function testSecrets(): GraphSecrets {
+  return (secrets ??= developmentSecrets());
+}
+
+/** Environment a subgraph under test needs to trust this process's `callAsGateway`. */
+export function testSubgraphEnv(): Record<string, string> {
+  return { GATEWAY_SIGNING_PUBLIC_KEY: testSecrets().GATEWAY_SIGNING_PUBLIC_KEY };
+}
+
+/** A subgraph to call: its URL and its name (which the signature covers). */
+export interface SubgraphTarget {
+  url: string;
+  name: string;
+}
+
+/** A viewer to sign for: a user id (a customer: scope `customer`), a full viewer, or null (anonymous). */
+export type TestViewer = string | null | Viewer;
+
+function asViewer(viewer: TestViewer): Viewer {
+  if (viewer === null) return ANONYMOUS_VIEWER;
+  return typeof viewer === 'string' ? { userId: viewer, scopes: ['customer'] } : viewer;
+}
+
+/**
+ * Headers of a call to `subgraph` with exactly `body`, signed like the gateway signs: with this test
+ * process's key, or `privateKey` for a graph started with other secrets (a namespace's).
+ */
+export function signAsGateway(
+  subgraph: string,
+  body: string,
+  viewer: TestViewer = null,
+  privateKey?: string,
+): Record<string, string> {
+  const { userId, scopes } = asViewer(viewer);
+  signingKey ??= parsePrivateKey(testSecrets().GATEWAY_SIGNING_PRIVATE_KEY);
+  return signGatewayCall(privateKey ? parsePrivateKey(privateKey) : signingKey, {
+    subgraph,
+    body,
+    viewerId: userId,
+    scopes,
+    requestId: randomUUID(),
+  });
+}
+
+/** Calls a subgraph the way the gateway does (signed call), for the subgraph's own tests. */
 export async function callAsGateway<TData = Record<string, unknown>>(
-  url: string,
+  target: SubgraphTarget,
   query: string,
   variables: Record<string, unknown> = {},
-  viewerId: string | null = null,
-  secret = process.env.GATEWAY_SHARED_SECRET ?? 'aetherial-dev-only-shared-secret',
+  viewer: TestViewer = null,
+  privateKey?: string,
 ): Promise<GraphQLResult<TData>> {
-  const response = await fetch(url, {
+  const body = JSON.stringify({ query, variables });
+  const response = await fetch(target.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...signViewerHeaders(secret, viewerId, randomUUID()) },
-    body: JSON.stringify({ query, variables }),
+    headers: { 'content-type': 'application/json', ...signAsGateway(target.name, body, viewer, privateKey) },
+    body,
   });
   return (await response.json()) as GraphQLResult<TData>;
 }

@@ -3,28 +3,6 @@ import { Registry } from 'prom-client';
 import { byKeys, groupedByKeys } from '../src/batching.js';
 import { registerConsumerLag } from '../src/metrics.js';
 import { connectionFrom, decodeCursor, encodeCursor, pageSize } from '../src/pagination.js';
-import { ForgedRequestError, signViewerHeaders, verifyViewerHeaders } from '../src/viewer.js';
-
-const secret = 'kit-test-secret-0123456789';
-
-describe('viewer headers', () => {
-  it('round-trips a signed viewer and an anonymous one', () => {
-    expect(verifyViewerHeaders(secret, signViewerHeaders(secret, 'u1', 'r1'))).toEqual({ userId: 'u1' });
-    expect(verifyViewerHeaders(secret, signViewerHeaders(secret, null, 'r1'))).toEqual({ userId: null });
-  });
-
-  it('rejects a changed viewer, another secret, a replay after five minutes and a missing signature', () => {
-    const headers = signViewerHeaders(secret, 'u1', 'r1');
-    expect(() => verifyViewerHeaders(secret, { ...headers, 'x-aetherial-viewer': 'admin' })).toThrow(
-      ForgedRequestError,
-    );
-    expect(() => verifyViewerHeaders('another-secret-0123456789', headers)).toThrow(ForgedRequestError);
-    const old = signViewerHeaders(secret, 'u1', 'r1', Date.now() - 6 * 60_000);
-    expect(() => verifyViewerHeaders(secret, old)).toThrow('gateway signature expired');
-    expect(() => verifyViewerHeaders(secret, {})).toThrow(/only the gateway may call/);
-  });
-});
-
 describe('pagination', () => {
   it('validates first with the field named', () => {
     expect(pageSize(undefined)).toBe(20);

@@ -1,7 +1,16 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseConfigSchema, createLogger, listenAddress, loadConfig, startSubgraph } from '../src/index.js';
+import {
+  baseConfigSchema,
+  createLogger,
+  gatewayTrust,
+  listenAddress,
+  loadConfig,
+  startSubgraph,
+  subgraphConfigSchema,
+  testSubgraphEnv,
+} from '../src/index.js';
 
 const schema = baseConfigSchema.extend({ ...listenAddress('DEMO', 4999) });
 
@@ -38,7 +47,7 @@ describe('a subgraph binds the host it is given', () => {
       resolvers: { Query: { ok: () => true } },
       port: 0,
       host: '127.0.0.2',
-      gatewaySecret: 'bind-test-secret-0123456789',
+      trust: gatewayTrust('bind-test', loadConfig(subgraphConfigSchema, testSubgraphEnv()), false),
       context: (base) => base,
       ready: async () => undefined,
       close: async () => undefined,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
+import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
 import { DEFAULT_EVENTS_STREAM } from '@aetherial/events';
 import { z } from 'zod';
 
@@ -14,7 +14,7 @@ const influxDuration = z
   .string()
   .regex(/^(\d+(ns|u|ms|s|m|h|d|w)|INF)$/, 'must be an InfluxQL duration such as 30d, 52w, 1h or INF');
 
-export const analyticsConfigSchema = baseConfigSchema.extend({
+export const analyticsConfigSchema = subgraphConfigSchema.extend({
   ...listenAddress('ANALYTICS', 4006),
   INFLUXDB_URL: z
     .string()
@@ -36,7 +36,7 @@ export const analyticsConfigSchema = baseConfigSchema.extend({
   /** How often the continuous queries recompute the recent rollups (RESAMPLE EVERY). */
   ANALYTICS_ROLLUP_EVERY: influxDuration.default('1m'),
   /** Lets a developer call this subgraph directly without the gateway's signature. */
-  ANALYTICS_ALLOW_UNSIGNED: flag(false),
+  ANALYTICS_ALLOW_UNSIGNED: allowUnsignedFlag,
   /** Runs the recorder of domain events in this process. */
   ANALYTICS_RECORDER: flag(true),
   EVENTS_STREAM: z.string().min(1).default(DEFAULT_EVENTS_STREAM),

@@ -1,6 +1,7 @@
 import type { RunningConsumer } from '@aetherial/events';
 import {
   createLogger,
+  gatewayTrust,
   createMetrics,
   loadTypeDefs,
   registerConsumerLag,
@@ -39,6 +40,7 @@ export async function createSubgraph(
   config: AnalyticsConfig,
   dependencies: AnalyticsDependencies = {},
 ): Promise<RunningAnalytics> {
+  const trust = gatewayTrust('analytics', config, config.ANALYTICS_ALLOW_UNSIGNED); // refuses before any store
   const log = dependencies.log ?? createLogger('analytics', config.LOG_LEVEL);
   routeClientLog(log);
   const metrics = createMetrics('analytics');
@@ -81,8 +83,7 @@ export async function createSubgraph(
       resolvers,
       port: config.ANALYTICS_PORT,
       host: config.ANALYTICS_HOST,
-      gatewaySecret: config.GATEWAY_SHARED_SECRET,
-      allowUnsigned: config.ANALYTICS_ALLOW_UNSIGNED,
+      trust,
       log,
       metrics,
       context: (base) => ({ ...base, config, store, views, loaders: createLoaders(store) }),

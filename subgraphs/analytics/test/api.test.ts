@@ -66,13 +66,7 @@ type Answer = Awaited<ReturnType<typeof callAsGateway<Record<string, unknown>>>>
 
 async function measure(query: string, variables: Record<string, unknown>, viewer: string | null = null) {
   const before = await scrapeStoreRequests(analytics.url, 'influxdb');
-  const result: Answer = await callAsGateway(
-    analytics.url,
-    query,
-    variables,
-    viewer,
-    config.GATEWAY_SHARED_SECRET,
-  );
+  const result: Answer = await callAsGateway(analytics, query, variables, viewer);
   const after = await scrapeStoreRequests(analytics.url, 'influxdb');
   return { result, trips: after - before };
 }
@@ -123,7 +117,7 @@ describe('Post.stats and Post.activity', () => {
       ... on Post { activity(metric: LIKES, from: $from, to: $to, interval: $interval) { count } } } }`;
     const ask = (from: number, to: number, interval: string) =>
       callAsGateway(
-        analytics.url,
+        analytics,
         query,
         {
           reps: entities([posts[0]!]),
@@ -132,7 +126,6 @@ describe('Post.stats and Post.activity', () => {
           interval,
         },
         null,
-        config.GATEWAY_SHARED_SECRET,
       );
     expect(codes(await ask(now, now - hour, 'HOUR'))).toEqual([['BAD_USER_INPUT', 'from']]);
     // 30 days of minutes: 43 200 buckets.
@@ -146,11 +139,10 @@ describe('Post.stats and Post.activity', () => {
     // A year at HOUR is 8 760 buckets.
     expect(codes(await ask(now - 365 * 24 * hour, now, 'HOUR'))).toEqual([['BAD_USER_INPUT', 'interval']]);
     const unknownMetric = await callAsGateway(
-      analytics.url,
+      analytics,
       query.replace('LIKES', 'SHARES'),
       { reps: [], from: '', to: '', interval: 'DAY' },
       null,
-      config.GATEWAY_SHARED_SECRET,
     );
     expect(unknownMetric.errors?.[0]?.message).toMatch(/SHARES/);
   });
@@ -200,11 +192,10 @@ describe('Product.sales', () => {
 describe('trendingPosts', () => {
   it('ranks the post with a burst of likes first', async () => {
     const result = await callAsGateway<{ trendingPosts: { post: { id: string }; score: number }[] }>(
-      analytics.url,
+      analytics,
       `{ trendingPosts(window: HOUR, first: 3) { post { id } score } }`,
       {},
       null,
-      config.GATEWAY_SHARED_SECRET,
     );
     expect(result.errors).toBeUndefined();
     const ranked = result.data!.trendingPosts;
@@ -215,11 +206,10 @@ describe('trendingPosts', () => {
   it('ranks over a day from the hourly rollup', async () => {
     const top = await waitFor(async () => {
       const result = await callAsGateway<{ trendingPosts: { post: { id: string } }[] }>(
-        analytics.url,
+        analytics,
         `{ trendingPosts(window: DAY, first: 1) { post { id } } }`,
         {},
         null,
-        config.GATEWAY_SHARED_SECRET,
       );
       return result.data?.trendingPosts[0]?.post.id;
     });
@@ -228,11 +218,10 @@ describe('trendingPosts', () => {
 
   it('refuses first out of range', async () => {
     const result = await callAsGateway(
-      analytics.url,
+      analytics,
       `{ trendingPosts(window: DAY, first: 51) { score } }`,
       {},
       null,
-      config.GATEWAY_SHARED_SECRET,
     );
     expect(codes(result)).toEqual([['BAD_USER_INPUT', 'first']]);
   });
@@ -246,11 +235,10 @@ describe('User.activity', () => {
     const variables = { reps: entities(['owner'], 'User'), ...range };
     const own = async () => {
       const answer = await callAsGateway<{ _entities: { activity: { start: string; count: number }[] }[] }>(
-        analytics.url,
+        analytics,
         query,
         variables,
         'owner',
-        config.GATEWAY_SHARED_SECRET,
       );
       expect(answer.errors).toBeUndefined();
       return answer.data!._entities[0]!.activity;
@@ -263,25 +251,22 @@ describe('User.activity', () => {
     expect(buckets).toHaveLength(2);
     const minuteAgo = Math.floor((now - 60_000) / hour) * hour;
     expect(buckets.find((bucket) => bucket.start === new Date(minuteAgo).toISOString())?.count).toBe(4);
-    expect(
-      codes(
-        await callAsGateway(analytics.url, query, variables, 'someone-else', config.GATEWAY_SHARED_SECRET),
-      ),
-    ).toEqual([['FORBIDDEN', undefined]]);
-    expect(
-      codes(await callAsGateway(analytics.url, query, variables, null, config.GATEWAY_SHARED_SECRET)),
-    ).toEqual([['UNAUTHENTICATED', undefined]]);
+    expect(codes(await callAsGateway(analytics, query, variables, 'someone-else'))).toEqual([
+      ['FORBIDDEN', undefined],
+    ]);
+    expect(codes(await callAsGateway(analytics, query, variables, null))).toEqual([
+      ['UNAUTHENTICATED', undefined],
+    ]);
   });
 });
 
 describe('recordViews', () => {
   const record = (views: unknown[], viewer: string | null) =>
     callAsGateway<{ recordViews: { recorded: number; duplicates: number; ignored: number } }>(
-      analytics.url,
+      analytics,
       `mutation($views: [ViewInput!]!) { recordViews(views: $views) { recorded duplicates ignored } }`,
       { views },
       viewer,
-      config.GATEWAY_SHARED_SECRET,
     );
   const views = async (postId: string) =>
     (await analytics.store.postTotals([postId])).find((row) => row.metric === 'view')?.count ?? 0;

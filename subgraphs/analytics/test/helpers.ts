@@ -1,3 +1,4 @@
+import { testSubgraphEnv } from '@aetherial/subgraph-kit';
 import { randomBytes } from 'node:crypto';
 import { deadLetterStream, eventFields, type DomainEvent } from '@aetherial/events';
 import { Redis } from 'ioredis';
@@ -16,6 +17,7 @@ export const newRunId = (): string => randomBytes(5).toString('hex');
 export function testConfig(runId: string, overrides: Record<string, string> = {}): AnalyticsConfig {
   return loadAnalyticsConfig({
     ...process.env,
+    ...testSubgraphEnv(),
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     ANALYTICS_PORT: '0',

@@ -1,7 +1,7 @@
-import { baseConfigSchema, listenAddress } from '@aetherial/subgraph-kit';
+import { allowUnsignedFlag, listenAddress, subgraphConfigSchema } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
-export const contentConfigSchema = baseConfigSchema.extend({
+export const contentConfigSchema = subgraphConfigSchema.extend({
   ...listenAddress('CONTENT', 4002),
   /** The database is the URL's path (`/aetherial`); FerretDB here, any MongoDB in production. */
   MONGODB_URL: z
@@ -17,10 +17,7 @@ export const contentConfigSchema = baseConfigSchema.extend({
   /** Redis stream the outbox relay publishes domain events to. */
   EVENTS_STREAM: z.string().min(1).default('aetherial:events'),
   /** Answer requests not signed by the gateway (exploring this subgraph alone). Never in production. */
-  CONTENT_ALLOW_UNSIGNED: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((value) => value === 'true'),
+  CONTENT_ALLOW_UNSIGNED: allowUnsignedFlag,
 });
 
 export type ContentConfig = z.infer<typeof contentConfigSchema>;

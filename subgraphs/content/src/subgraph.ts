@@ -1,6 +1,7 @@
 import { startOutboxRelay, type RunningRelay } from '@aetherial/events';
 import {
   createLogger,
+  gatewayTrust,
   createMetrics,
   loadTypeDefs,
   startSubgraph,
@@ -32,6 +33,7 @@ export async function createSubgraph(
   config: ContentConfig,
   options: CreateContentSubgraphOptions = {},
 ): Promise<ContentSubgraph> {
+  const trust = gatewayTrust('content', config, config.CONTENT_ALLOW_UNSIGNED); // refuses before any store
   const log = createLogger('content', config.LOG_LEVEL);
   const metrics = createMetrics('content');
   const store = await connectStore(config.MONGODB_URL, {
@@ -59,8 +61,7 @@ export async function createSubgraph(
       resolvers,
       port: options.port ?? config.CONTENT_PORT,
       host: config.CONTENT_HOST,
-      gatewaySecret: config.GATEWAY_SHARED_SECRET,
-      allowUnsigned: config.CONTENT_ALLOW_UNSIGNED && config.NODE_ENV !== 'production',
+      trust,
       log,
       metrics,
       context: (base) => ({

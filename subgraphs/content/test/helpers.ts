@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { callAsGateway, loadConfig, type GraphQLResult } from '@aetherial/subgraph-kit';
+import {
+  callAsGateway,
+  loadConfig,
+  testSubgraphEnv,
+  type GraphQLResult,
+  type TestViewer,
+} from '@aetherial/subgraph-kit';
 import type {
   CommandFailedEvent,
   CommandStartedEvent,
@@ -16,7 +22,13 @@ export const TEST_DB = process.env.CONTENT_TEST_DB ?? 'aetherial_content_test';
 
 /** The configuration from the environment, with `env` over it (e.g. `CONTENT_BATCH_READS`). */
 export function testConfig(env: Record<string, string> = {}): ContentConfig {
-  return loadConfig(contentConfigSchema, { ...process.env, ...env, NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  return loadConfig(contentConfigSchema, {
+    ...process.env,
+    ...testSubgraphEnv(),
+    ...env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+  });
 }
 
 /** Drops the test database (indexes are rebuilt by the next connectStore). */
@@ -49,13 +61,13 @@ export const newUserId = (): string => randomUUID();
 export type Gql = <T = Record<string, unknown>>(
   query: string,
   variables?: Record<string, unknown>,
-  viewerId?: string | null,
+  viewer?: TestViewer,
 ) => Promise<GraphQLResult<T>>;
 
 export const gqlFor =
   (subgraph: ContentSubgraph): Gql =>
-  (query, variables = {}, viewerId = null) =>
-    callAsGateway(subgraph.url, query, variables, viewerId);
+  (query, variables = {}, viewer = null) =>
+    callAsGateway(subgraph, query, variables, viewer);
 
 /** The data of a response that must have succeeded (fails the test with the errors otherwise). */
 export function dataOf<T>(result: GraphQLResult<T>): T {

@@ -1,4 +1,4 @@
-import { signViewerHeaders } from '@aetherial/subgraph-kit';
+import { signAsGateway } from '@aetherial/subgraph-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ContentSubgraph } from '../src/subgraph.js';
 import {
@@ -254,16 +254,14 @@ describe('drafts', () => {
     const draft = await createPostAs(gql, alice, { title: 'Secret plans', status: 'DRAFT' });
     const published = await createPostAs(gql, alice, { title: 'Public news' });
     const cacheControl = async (id: string) => {
+      const body = JSON.stringify({
+        query: `query P($id: ID!) { post(id: $id) { id title } }`,
+        variables: { id },
+      });
       const response = await fetch(subgraph.url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...signViewerHeaders('aetherial-dev-only-shared-secret', alice, 'req-1'),
-        },
-        body: JSON.stringify({
-          query: `query P($id: ID!) { post(id: $id) { id title } }`,
-          variables: { id },
-        }),
+        headers: { 'content-type': 'application/json', ...signAsGateway('content', body, alice) },
+        body,
       });
       return response.headers.get('cache-control');
     };

@@ -1,27 +1,39 @@
 import { hash, verify } from '@node-rs/argon2';
 import { SignJWT } from 'jose';
+import type { Role } from './generated/prisma/enums.js';
+import { SCOPES_BY_ROLE } from './roles.js';
 
 /**
  * Tokens the core issues on signUp/logIn; the gateway verifies them with the same JWT_SECRET
- * (gateway/src/auth.ts) and passes the viewer to subgraphs in signed headers.
+ * (gateway/src/auth.ts) and passes the viewer and scopes to subgraphs in signed headers.
  *   header  { alg: "HS256", typ: "JWT" }
- *   claims  sub = user id (UUID), iss = "aetherial-core", iat, exp = iat + 7 days
+ *   claims  sub = user id (UUID), iss = "aetherial-core", aud = JWT_AUDIENCE ("aetherial-graph"),
+ *           scope = the role's scopes, space-separated ("customer" | "customer admin catalog:write"),
+ *           iat, exp = iat + JWT_TTL_SECONDS (1 hour by default)
+ * A role changed later reaches the token at the next sign-in; core's own checks read the role
+ * from the database on every catalogue write, so a revoked admin is refused at once there.
  */
 export const TOKEN_ISSUER = 'aetherial-core';
-export const TOKEN_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
 
-export type TokenIssuer = (userId: string) => Promise<string>;
+export interface TokenSettings {
+  secret: string;
+  audience: string;
+  ttlSeconds: number;
+}
 
-export function tokenIssuer(secret: string): TokenIssuer {
+export type TokenIssuer = (user: { id: string; role: Role }) => Promise<string>;
+
+export function tokenIssuer({ secret, audience, ttlSeconds }: TokenSettings): TokenIssuer {
   const key = new TextEncoder().encode(secret);
-  return (userId) => {
+  return (user) => {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({})
+    return new SignJWT({ scope: SCOPES_BY_ROLE[user.role].join(' ') })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(userId)
+      .setSubject(user.id)
       .setIssuer(TOKEN_ISSUER)
+      .setAudience(audience)
       .setIssuedAt(now)
-      .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
+      .setExpirationTime(now + ttlSeconds)
       .sign(key);
   };
 }

@@ -1,8 +1,9 @@
-import { badUserInput, notFound, unauthenticated } from '@aetherial/subgraph-kit';
+import { badUserInput, graphQLError, hasScope, notFound, unauthenticated } from '@aetherial/subgraph-kit';
 import type { CoreContext } from './context.js';
 import type { Resolvers } from './generated/graphql.js';
 import { ordersPage, productsPage, usersPage } from './pages.js';
 import { DateTime } from './scalars.js';
+import { CATALOG_WRITE } from './roles.js';
 import { placeOrder } from './services/orders.js';
 import { createProduct, updateProduct } from './services/products.js';
 import { logIn, signUp } from './services/users.js';
@@ -17,6 +18,21 @@ function viewerId(context: CoreContext): string {
 async function viewer(context: CoreContext): Promise<UserRow> {
   const user = await context.loaders.userById.load(viewerId(context));
   if (!user) throw unauthenticated('your account no longer exists: sign in again');
+  return user;
+}
+
+/**
+ * Catalogue writes, checked here as well as at the gateway (defence in depth): the token must grant
+ * `catalog:write` and the account must still be an admin in the database, so an admin whose role
+ * was revoked is refused at once, whatever token they still hold.
+ */
+async function catalogueWriter(context: CoreContext, field: string): Promise<UserRow> {
+  const user = await viewer(context);
+  if (!hasScope(context.viewer, CATALOG_WRITE) || user.role !== 'admin') {
+    throw graphQLError('FORBIDDEN', `${field} needs the scope ${CATALOG_WRITE} (the admin role)`, {
+      requiredScopes: [CATALOG_WRITE],
+    });
+  }
   return user;
 }
 
@@ -42,7 +58,7 @@ async function recorded<T>(context: CoreContext, write: Promise<T>): Promise<T> 
 async function authPayload(context: CoreContext, user: UserRow) {
   context.loaders.userById.prime(user.id, user);
   context.signedInAs = user.id;
-  return { token: await context.issueToken(user.id), user };
+  return { token: await context.issueToken(user), user };
 }
 
 export const resolvers: Resolvers = {
@@ -87,11 +103,11 @@ export const resolvers: Resolvers = {
       authPayload(context, await recorded(context, signUp(context.db, input))),
     logIn: async (_parent, { input }, context) => authPayload(context, await logIn(context.db, input)),
     createProduct: async (_parent, { input }, context) => {
-      viewerId(context);
+      await catalogueWriter(context, 'createProduct');
       return recorded(context, createProduct(context.db, input));
     },
     updateProduct: async (_parent, { id, input }, context) => {
-      viewerId(context);
+      await catalogueWriter(context, 'updateProduct');
       return recorded(context, updateProduct(context.db, id, input));
     },
     placeOrder: async (_parent, { input }, context) => {

@@ -230,6 +230,7 @@ export async function seedCore(options: SeedCoreOptions): Promise<SeedCoreResult
         displayName: `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`,
         email: `${handle}@example.com`,
         passwordHash,
+        role: 'customer', // demo users share a published password: none of them is an admin
         createdAt: pastInstant(),
         version: 1,
       };

@@ -1,6 +1,8 @@
 import { startOutboxRelay, type RunningRelay } from '@aetherial/events';
 import {
   createLogger,
+  gatewayTrust,
+  requireSetting,
   createMetrics,
   loadTypeDefs,
   startSubgraph,
@@ -24,6 +26,13 @@ export interface RunningCoreSubgraph extends RunningSubgraph {
 
 /** Starts the core subgraph (used by src/index.ts and by the tests, on port 0). */
 export async function createSubgraph(config: CoreConfig): Promise<RunningCoreSubgraph> {
+  // Refuse to start without secrets before touching any store.
+  const trust = gatewayTrust('core', config, config.CORE_ALLOW_UNSIGNED);
+  const issueToken = tokenIssuer({
+    secret: requireSetting(config.JWT_SECRET, 'JWT_SECRET'),
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.JWT_TTL_SECONDS,
+  });
   const log = createLogger('core', config.LOG_LEVEL);
   if (config.CORE_MIGRATE_ON_START) {
     await migrate({ databaseUrl: config.CORE_DATABASE_URL, log: (message) => log.info(message) });
@@ -50,9 +59,8 @@ export async function createSubgraph(config: CoreConfig): Promise<RunningCoreSub
       resolvers,
       port: config.CORE_PORT,
       host: config.CORE_HOST,
-      gatewaySecret: config.GATEWAY_SHARED_SECRET,
-      allowUnsigned: config.CORE_ALLOW_UNSIGNED,
-      context: coreContextFactory(db, tokenIssuer(config.JWT_SECRET), () => relay?.nudge()),
+      trust,
+      context: coreContextFactory(db, issueToken, () => relay?.nudge()),
       ready: () => pingDb(db),
       close: async () => {
         await relay?.stop();

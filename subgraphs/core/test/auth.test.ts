@@ -1,5 +1,6 @@
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGN_UP_CONFLICT } from '../src/services/users.js';
 import { firstError, SIGN_UP, signUpUser, startTestSubgraph, type TestSubgraph } from './helpers.js';
 
 let subgraph: TestSubgraph;
@@ -57,18 +58,19 @@ describe('signUp, logIn, me', () => {
     const { payload, protectedHeader } = await jwtVerify(
       token,
       new TextEncoder().encode(subgraph.config.JWT_SECRET),
-      {
-        issuer: 'aetherial-core',
-      },
+      { issuer: 'aetherial-core', audience: 'aetherial-graph', requiredClaims: ['exp'] },
     );
     expect(protectedHeader.alg).toBe('HS256');
     expect(payload.sub).toBe(user.id);
-    expect(payload.exp! - payload.iat!).toBe(7 * 24 * 60 * 60);
+    // A new account is a customer, short-lived (JWT_TTL_SECONDS, one hour by default).
+    expect(payload.scope).toBe('customer');
+    expect(payload.exp! - payload.iat!).toBe(60 * 60);
 
     const stored = await subgraph.db.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(stored.email).toBe('ada@example.org');
     expect(stored.passwordHash).toMatch(/^\$argon2id\$/);
     expect(stored.passwordHash).not.toContain('analytical-engine');
+    expect(stored.role).toBe('customer');
   });
 
   it('records exactly one UserCreated event without private fields', async () => {
@@ -144,9 +146,6 @@ describe('signUp validation', () => {
       'displayName',
       { handle: 'valid_four', email: 'x5@example.org', displayName: '   ' },
     ],
-    ['taken handle', 'handle', { handle: 'ada_lovelace', email: 'someone@example.org' }],
-    ['taken handle in another case', 'handle', { handle: 'Ada_Lovelace', email: 'someone@example.org' }],
-    ['taken email', 'email', { handle: 'ada_two', email: 'ADA@example.org' }],
   ];
 
   it.each(cases)('%s -> BAD_USER_INPUT on %s', async (_name, field, overrides) => {
@@ -157,7 +156,28 @@ describe('signUp validation', () => {
     expect(await subgraph.db.outboxEvent.count()).toBe(before);
   });
 
-  it('two concurrent sign-ups with one handle: exactly one succeeds, the other names the field', async () => {
+  // A taken handle and a taken email get the same answer: sign-up does not confirm which address exists.
+  const taken: [string, Record<string, string>][] = [
+    ['taken handle', { handle: 'ada_lovelace', email: 'someone@example.org' }],
+    ['taken handle in another case', { handle: 'Ada_Lovelace', email: 'someone@example.org' }],
+    ['taken email', { handle: 'ada_two', email: 'ADA@example.org' }],
+    ['both taken', { handle: 'ada_lovelace', email: 'ada@example.org' }],
+  ];
+
+  it.each(taken)(
+    '%s -> one CONFLICT answer naming neither field, nothing written',
+    async (_name, overrides) => {
+      const [users, events] = [await subgraph.db.user.count(), await subgraph.db.outboxEvent.count()];
+      const result = await subgraph.call(SIGN_UP, { input: signUpInput(overrides) });
+      expect(result.data).toBeNull();
+      expect(firstError(result)).toEqual({ code: 'CONFLICT', field: undefined, message: SIGN_UP_CONFLICT });
+      expect(result.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT' });
+      expect(await subgraph.db.user.count()).toBe(users);
+      expect(await subgraph.db.outboxEvent.count()).toBe(events);
+    },
+  );
+
+  it('two concurrent sign-ups with one handle: exactly one succeeds, the other gets the same CONFLICT', async () => {
     const input = (n: number) => signUpInput({ handle: 'race_handle', email: `race${n}@example.org` });
     const results = await Promise.all([
       subgraph.call(SIGN_UP, { input: input(1) }),
@@ -165,7 +185,7 @@ describe('signUp validation', () => {
     ]);
     expect(results.filter((result) => result.errors === undefined)).toHaveLength(1);
     const failed = results.find((result) => result.errors !== undefined)!;
-    expect(firstError(failed)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'handle' });
+    expect(firstError(failed)).toMatchObject({ code: 'CONFLICT', message: SIGN_UP_CONFLICT });
     expect(await subgraph.db.user.count({ where: { handle: 'race_handle' } })).toBe(1);
     expect(
       await subgraph.db.outboxEvent.count({

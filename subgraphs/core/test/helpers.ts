@@ -1,8 +1,17 @@
 export { seededRandom } from '@aetherial/subgraph-kit';
-import { callAsGateway, type GraphQLResult } from '@aetherial/subgraph-kit';
+import {
+  callAsGateway,
+  testSecrets,
+  testSubgraphEnv,
+  type GraphQLResult,
+  type TestViewer,
+  type Viewer,
+} from '@aetherial/subgraph-kit';
+import { setRole } from '../src/admin.js';
 import { loadCoreConfig, type CoreConfig } from '../src/config.js';
 import { ensureDatabase } from '../src/migrate.js';
 import { truncateCore } from '../src/seed.js';
+import { SCOPES_BY_ROLE } from '../src/roles.js';
 import type { CoreDb } from '../src/store.js';
 import { createSubgraph, type RunningCoreSubgraph } from '../src/subgraph.js';
 
@@ -27,6 +36,8 @@ export function testConfig(overrides: Record<string, string> = {}): CoreConfig {
     CORE_PORT: '0',
     CORE_DATABASE_URL: TEST_DATABASE_URL,
     CORE_OUTBOX_RELAY: 'false',
+    ...testSubgraphEnv(),
+    JWT_SECRET: testSecrets().JWT_SECRET,
     ...overrides,
   });
 }
@@ -38,8 +49,10 @@ export interface TestSubgraph {
   call: <T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
-    viewerId?: string | null,
+    viewer?: TestViewer,
   ) => Promise<GraphQLResult<T>>;
+  /** An admin of this test database (made once, by the admin command's setRole), as the gateway would sign it. */
+  admin: () => Promise<Viewer>;
   stop: () => Promise<void>;
 }
 
@@ -49,13 +62,27 @@ export async function startTestSubgraph(overrides: Record<string, string> = {}):
   const config = testConfig(overrides);
   const running = await createSubgraph(config);
   await truncateCore(running.db);
-  return {
+  let admin: Viewer | undefined;
+  const subgraph: TestSubgraph = {
     running,
     db: running.db,
     config,
-    call: (query, variables = {}, viewerId = null) => callAsGateway(running.url, query, variables, viewerId),
+    call: (query, variables = {}, viewer = null) => callAsGateway(running, query, variables, viewer),
+    admin: async () => {
+      // Made again when a test emptied the database since.
+      const exists = admin && (await running.db.user.count({ where: { id: admin.userId!, role: 'admin' } }));
+      if (!exists) admin = await promote(subgraph, await signUpUser(subgraph, 'admin'));
+      return admin!;
+    },
     stop: running.stop,
   };
+  return subgraph;
+}
+
+/** Makes the user an admin (the admin command's setRole) and returns it as the gateway would sign it. */
+export async function promote(subgraph: TestSubgraph, user: { handle: string; id: string }): Promise<Viewer> {
+  await setRole(subgraph.db, user.handle, 'admin');
+  return { userId: user.id, scopes: SCOPES_BY_ROLE.admin };
 }
 
 /**
@@ -153,9 +180,9 @@ export interface ProductData {
 
 let skuCounter = 0;
 
+/** Creates a product as the test database's admin (catalogue writes need the admin role). */
 export async function createProduct(
   subgraph: TestSubgraph,
-  viewerId: string,
   input: Partial<{
     sku: string;
     title: string;
@@ -164,6 +191,7 @@ export async function createProduct(
     currency: string;
     stock: number;
   }> = {},
+  admin?: Viewer,
 ): Promise<ProductData> {
   skuCounter += 1;
   const result = await subgraph.call<{ createProduct: ProductData }>(
@@ -177,7 +205,7 @@ export async function createProduct(
         ...input,
       },
     },
-    viewerId,
+    admin ?? (await subgraph.admin()),
   );
   if (!result.data?.createProduct) throw new Error(`createProduct failed: ${JSON.stringify(result.errors)}`);
   return result.data.createProduct;

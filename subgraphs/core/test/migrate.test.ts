@@ -11,6 +11,8 @@ import { ADMIN_DATABASE_URL, databaseUrl } from './helpers.js';
 const SCRATCH = 'aetherial_core_test_migrate';
 const url = databaseUrl(SCRATCH);
 const INIT = '20261130120000_init';
+const ROLES = '20261207013000_user_roles';
+const ALL = [INIT, ROLES];
 
 async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
@@ -44,7 +46,7 @@ afterAll(dropScratch);
 describe('migrate', () => {
   it("applies the migrations and records them in Prisma's _prisma_migrations table", async () => {
     const result = await migrate({ databaseUrl: url });
-    expect(result).toEqual({ applied: [INIT], alreadyApplied: [] });
+    expect(result).toEqual({ applied: ALL, alreadyApplied: [] });
 
     const tables = (
       await query<{ table_name: string }>(
@@ -54,8 +56,10 @@ describe('migrate', () => {
     expect(tables).toEqual(['Order', 'OrderItem', 'OutboxEvent', 'Product', 'User', '_prisma_migrations']);
 
     const sql = await readFile(join(MIGRATIONS_DIR, INIT, 'migration.sql'), 'utf8');
-    const [row, ...others] = await query<Record<string, unknown>>(`SELECT * FROM "_prisma_migrations"`);
-    expect(others).toEqual([]);
+    const [row, ...others] = await query<Record<string, unknown>>(
+      `SELECT * FROM "_prisma_migrations" ORDER BY migration_name`,
+    );
+    expect(others.map((other) => other.migration_name)).toEqual([ROLES]);
     expect(row).toMatchObject({
       migration_name: INIT,
       checksum: createHash('sha256').update(sql).digest('hex'),
@@ -84,8 +88,8 @@ describe('migrate', () => {
 
   it('is idempotent', async () => {
     await migrate({ databaseUrl: url });
-    expect(await migrate({ databaseUrl: url })).toEqual({ applied: [], alreadyApplied: [INIT] });
-    expect(await query(`SELECT 1 FROM "_prisma_migrations"`)).toHaveLength(1);
+    expect(await migrate({ databaseUrl: url })).toEqual({ applied: [], alreadyApplied: ALL });
+    expect(await query(`SELECT 1 FROM "_prisma_migrations"`)).toHaveLength(2);
   });
 
   it('two instances starting at once apply each migration once (advisory lock)', async () => {
@@ -94,8 +98,8 @@ describe('migrate', () => {
       migrate({ databaseUrl: url }),
       migrate({ databaseUrl: url }),
     ]);
-    expect(results.flatMap((result) => result.applied)).toEqual([INIT]);
-    expect(await query(`SELECT 1 FROM "_prisma_migrations"`)).toHaveLength(1);
+    expect(results.flatMap((result) => result.applied)).toEqual(ALL);
+    expect(await query(`SELECT 1 FROM "_prisma_migrations"`)).toHaveLength(2);
   });
 
   it('a failing migration leaves neither its changes nor a history row, and later runs still stop at it', async () => {
@@ -114,11 +118,28 @@ describe('migrate', () => {
         (await query<{ migration_name: string }>(`SELECT migration_name FROM "_prisma_migrations"`)).map(
           (row) => row.migration_name,
         ),
-      ).toEqual([INIT]);
+      ).toEqual(ALL);
       expect(await query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'Partial'`)).toEqual([]);
       await expect(migrate({ databaseUrl: url, migrationsDir: dir })).rejects.toThrow(
         /20991231000000_broken failed/,
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the accounts of a database from before roles the customer role', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'core-migrations-'));
+    try {
+      await cp(join(MIGRATIONS_DIR, INIT), join(dir, INIT), { recursive: true });
+      expect(await migrate({ databaseUrl: url, migrationsDir: dir })).toMatchObject({ applied: [INIT] });
+      await query(
+        `INSERT INTO "User" (handle, "displayName", email, "passwordHash") VALUES ('old_timer', 'Old', 'old@example.org', 'x')`,
+      );
+      expect(await migrate({ databaseUrl: url })).toEqual({ applied: [ROLES], alreadyApplied: [INIT] });
+      expect(await query(`SELECT handle, role::text FROM "User"`)).toEqual([
+        { handle: 'old_timer', role: 'customer' },
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

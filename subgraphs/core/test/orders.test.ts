@@ -61,8 +61,8 @@ async function snapshot(productIds: string[]) {
 
 describe('placeOrder', () => {
   it('takes the stock, writes the order with its items and records OrderPlaced + ProductUpdated', async () => {
-    const lamp = await createProduct(subgraph, buyerId, { priceCents: 2500, stock: 5 });
-    const mug = await createProduct(subgraph, buyerId, { priceCents: 800, stock: 10 });
+    const lamp = await createProduct(subgraph, { priceCents: 2500, stock: 5 });
+    const mug = await createProduct(subgraph, { priceCents: 800, stock: 10 });
     const result = await placeOrder([
       { productId: lamp.id, quantity: 2 },
       { productId: mug.id, quantity: 3 },
@@ -104,8 +104,8 @@ describe('placeOrder', () => {
   });
 
   it('is atomic: one line without stock leaves stock, orders, items and outbox untouched', async () => {
-    const plenty = await createProduct(subgraph, buyerId, { stock: 100 });
-    const scarce = await createProduct(subgraph, buyerId, { stock: 1 });
+    const plenty = await createProduct(subgraph, { stock: 100 });
+    const scarce = await createProduct(subgraph, { stock: 1 });
     const before = await snapshot([plenty.id, scarce.id]);
     // The line that succeeds first (either order of ids) must be rolled back when the other fails.
     const result = await placeOrder([
@@ -119,7 +119,7 @@ describe('placeOrder', () => {
   });
 
   it('an unknown product rolls back the lines before it', async () => {
-    const product = await createProduct(subgraph, buyerId, { stock: 3 });
+    const product = await createProduct(subgraph, { stock: 3 });
     const before = await snapshot([product.id]);
     for (const unknown of ['ffffffff-ffff-4fff-bfff-ffffffffffff', '00000000-0000-4000-8000-000000000000']) {
       const result = await placeOrder([
@@ -133,7 +133,7 @@ describe('placeOrder', () => {
   });
 
   it('validates the items', async () => {
-    const product = await createProduct(subgraph, buyerId, { stock: 3 });
+    const product = await createProduct(subgraph, { stock: 3 });
     const cases: [{ productId: string; quantity: number }[], RegExp][] = [
       [[], /at least one item/],
       [[{ productId: product.id, quantity: 0 }], /quantity must be at least 1/],
@@ -156,8 +156,8 @@ describe('placeOrder', () => {
   });
 
   it('refuses items in different currencies', async () => {
-    const euro = await createProduct(subgraph, buyerId, { stock: 3, currency: 'EUR' });
-    const dollar = await createProduct(subgraph, buyerId, { stock: 3, currency: 'USD' });
+    const euro = await createProduct(subgraph, { stock: 3, currency: 'EUR' });
+    const dollar = await createProduct(subgraph, { stock: 3, currency: 'USD' });
     const before = await snapshot([euro.id, dollar.id]);
     const result = await placeOrder([
       { productId: euro.id, quantity: 1 },
@@ -168,7 +168,7 @@ describe('placeOrder', () => {
   });
 
   it('needs a signed-in viewer whose account exists', async () => {
-    const product = await createProduct(subgraph, buyerId, { stock: 3 });
+    const product = await createProduct(subgraph, { stock: 3 });
     expect(firstError(await placeOrder([{ productId: product.id, quantity: 1 }], null)).code).toBe(
       'UNAUTHENTICATED',
     );
@@ -182,7 +182,7 @@ describe('placeOrder', () => {
 
 describe('placeOrder under concurrency (real parallel HTTP requests)', () => {
   it('two orders for the last item: exactly one succeeds, the other is told there is no stock', async () => {
-    const product = await createProduct(subgraph, buyerId, { stock: 1 });
+    const product = await createProduct(subgraph, { stock: 1 });
     const other = await signUpUser(subgraph, 'rival');
     const results = await Promise.all([
       placeOrder([{ productId: product.id, quantity: 1 }], buyerId),
@@ -201,7 +201,7 @@ describe('placeOrder under concurrency (real parallel HTTP requests)', () => {
   });
 
   it('20 concurrent orders for 5 in stock: exactly 5 succeed, stock ends at 0, versions have no gaps', async () => {
-    const product = await createProduct(subgraph, buyerId, { stock: 5 });
+    const product = await createProduct(subgraph, { stock: 5 });
     const buyers = await Promise.all(
       Array.from({ length: 4 }, (_, index) => signUpUser(subgraph, `crowd${index}`)),
     );
@@ -235,8 +235,8 @@ describe('placeOrder under concurrency (real parallel HTTP requests)', () => {
   });
 
   it('orders crossing the same two products in opposite order do not deadlock', async () => {
-    const a = await createProduct(subgraph, buyerId, { stock: 50 });
-    const b = await createProduct(subgraph, buyerId, { stock: 50 });
+    const a = await createProduct(subgraph, { stock: 50 });
+    const b = await createProduct(subgraph, { stock: 50 });
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
         placeOrder(
@@ -260,7 +260,7 @@ describe('placeOrder under concurrency (real parallel HTTP requests)', () => {
 
 describe('reading orders', () => {
   it('order(id) is for its buyer only', async () => {
-    const product = await createProduct(subgraph, buyerId, { stock: 5 });
+    const product = await createProduct(subgraph, { stock: 5 });
     const placed = (await placeOrder([{ productId: product.id, quantity: 1 }])).data!.placeOrder;
     const query = `query ($id: ID!) { order(id: $id) { id totalCents buyer { id email } items { quantity product { id } } } }`;
     const mine = await subgraph.call<{ order: { id: string; buyer: { email: string | null } } }>(
@@ -279,7 +279,7 @@ describe('reading orders', () => {
 
   it("myOrders pages through the viewer's orders, newest first", async () => {
     const shopper = await signUpUser(subgraph, 'shopper');
-    const product = await createProduct(subgraph, buyerId, { stock: 20 });
+    const product = await createProduct(subgraph, { stock: 20 });
     const placed: string[] = [];
     for (let index = 0; index < 5; index += 1) {
       placed.push(

@@ -5,7 +5,14 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOutbox } from '../src/outbox.js';
 import { truncateCore } from '../src/seed.js';
-import { createProduct, signUpUser, startTestSubgraph, TEST_DATABASE, type TestSubgraph } from './helpers.js';
+import {
+  createProduct,
+  promote,
+  signUpUser,
+  startTestSubgraph,
+  TEST_DATABASE,
+  type TestSubgraph,
+} from './helpers.js';
 
 let subgraph: TestSubgraph;
 let redis: Redis;
@@ -35,9 +42,10 @@ const PLACE_ORDER = `mutation ($input: PlaceOrderInput!) { placeOrder(input: $in
 async function makeChanges() {
   const alice = await signUpUser(subgraph, 'alice');
   const bob = await signUpUser(subgraph, 'bob');
-  const kettle = await createProduct(subgraph, alice.id, { stock: 10 });
-  const lamp = await createProduct(subgraph, alice.id, { stock: 2 });
-  await subgraph.call(UPDATE_PRODUCT, { id: kettle.id, input: { priceCents: 1500 } }, alice.id);
+  const aliceAdmin = await promote(subgraph, alice); // the catalogue needs an admin; no event of its own
+  const kettle = await createProduct(subgraph, { stock: 10 }, aliceAdmin);
+  const lamp = await createProduct(subgraph, { stock: 2 }, aliceAdmin);
+  await subgraph.call(UPDATE_PRODUCT, { id: kettle.id, input: { priceCents: 1500 } }, aliceAdmin);
   await subgraph.call(
     PLACE_ORDER,
     {
@@ -64,7 +72,7 @@ async function makeChanges() {
     },
     bob.id,
   );
-  await subgraph.call(UPDATE_PRODUCT, { id: lamp.id, input: { stock: 5 } }, alice.id);
+  await subgraph.call(UPDATE_PRODUCT, { id: lamp.id, input: { stock: 5 } }, aliceAdmin);
 }
 
 async function streamEvents(): Promise<DomainEvent[]> {

@@ -1,18 +1,19 @@
+import type { Viewer } from '@aetherial/subgraph-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CREATE_PRODUCT,
   createProduct,
   firstError,
-  signUpUser,
   startTestSubgraph,
   type TestSubgraph,
 } from './helpers.js';
 
 let subgraph: TestSubgraph;
-let sellerId = '';
+/** Catalogue writes need the admin role: the seller is the test database's admin. */
+let seller: Viewer;
 beforeAll(async () => {
   subgraph = await startTestSubgraph();
-  sellerId = (await signUpUser(subgraph, 'seller')).id;
+  seller = await subgraph.admin();
 });
 afterAll(async () => {
   await subgraph?.stop();
@@ -32,7 +33,7 @@ const UPDATE_PRODUCT = /* GraphQL */ `
 
 describe('createProduct', () => {
   it('creates a product with its ProductCreated event', async () => {
-    const product = await createProduct(subgraph, sellerId, {
+    const product = await createProduct(subgraph, {
       sku: 'LAMP-1',
       title: '  Desk lamp ',
       priceCents: 2599,
@@ -67,7 +68,7 @@ describe('createProduct', () => {
     const result = await subgraph.call(
       CREATE_PRODUCT,
       { input: { sku: 'NEW-1', title: 'New', priceCents: 100, ...overrides } },
-      sellerId,
+      seller,
     );
     expect(result.data).toBeNull();
     expect(firstError(result)).toMatchObject({ code: 'BAD_USER_INPUT', field });
@@ -83,7 +84,7 @@ describe('createProduct', () => {
   });
 
   it('the database itself refuses negative stock (CHECK constraint), whatever the code does', async () => {
-    const product = await createProduct(subgraph, sellerId);
+    const product = await createProduct(subgraph);
     await expect(
       subgraph.db.$executeRaw`UPDATE "Product" SET "stock" = -1 WHERE "id" = ${product.id}::uuid`,
     ).rejects.toThrow(/Product_stock_check|check constraint/i);
@@ -95,17 +96,17 @@ describe('createProduct', () => {
 
 describe('updateProduct', () => {
   it('changes stock and price, bumps the version and records one ProductUpdated per change', async () => {
-    const product = await createProduct(subgraph, sellerId, { priceCents: 1000, stock: 1 });
+    const product = await createProduct(subgraph, { priceCents: 1000, stock: 1 });
     const first = await subgraph.call<{ updateProduct: { stock: number; priceCents: number } }>(
       UPDATE_PRODUCT,
       { id: product.id, input: { stock: 7 } },
-      sellerId,
+      seller,
     );
     expect(first.data!.updateProduct).toMatchObject({ stock: 7, priceCents: 1000 });
     const second = await subgraph.call<{ updateProduct: { stock: number; priceCents: number } }>(
       UPDATE_PRODUCT,
       { id: product.id, input: { priceCents: 1299, expectedVersion: 2 } },
-      sellerId,
+      seller,
     );
     expect(second.errors).toBeUndefined();
     expect(second.data!.updateProduct).toMatchObject({ stock: 7, priceCents: 1299 });
@@ -124,12 +125,12 @@ describe('updateProduct', () => {
   });
 
   it('answers CONFLICT when expectedVersion is stale, and changes nothing', async () => {
-    const product = await createProduct(subgraph, sellerId, { stock: 4 });
-    await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { stock: 5 } }, sellerId);
+    const product = await createProduct(subgraph, { stock: 4 });
+    await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { stock: 5 } }, seller);
     const stale = await subgraph.call(
       UPDATE_PRODUCT,
       { id: product.id, input: { stock: 9, expectedVersion: 1 } },
-      sellerId,
+      seller,
     );
     expect(firstError(stale)).toMatchObject({ code: 'CONFLICT', field: 'expectedVersion' });
     expect((await subgraph.db.product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(5);
@@ -137,29 +138,27 @@ describe('updateProduct', () => {
   });
 
   it('validates the changes', async () => {
-    const product = await createProduct(subgraph, sellerId);
+    const product = await createProduct(subgraph);
     expect(
-      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { stock: -1 } }, sellerId)),
+      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { stock: -1 } }, seller)),
     ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'stock',
     });
     expect(
-      firstError(
-        await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { priceCents: -10 } }, sellerId),
-      ),
+      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { priceCents: -10 } }, seller)),
     ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'priceCents',
     });
     expect(
-      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { title: '' } }, sellerId)),
+      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: { title: '' } }, seller)),
     ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'title',
     });
     expect(
-      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: {} }, sellerId)),
+      firstError(await subgraph.call(UPDATE_PRODUCT, { id: product.id, input: {} }, seller)),
     ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input',
@@ -168,16 +167,16 @@ describe('updateProduct', () => {
 
   it('answers NOT_FOUND for a missing product', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000001', 'nope']) {
-      expect(
-        firstError(await subgraph.call(UPDATE_PRODUCT, { id, input: { stock: 1 } }, sellerId)).code,
-      ).toBe('NOT_FOUND');
+      expect(firstError(await subgraph.call(UPDATE_PRODUCT, { id, input: { stock: 1 } }, seller)).code).toBe(
+        'NOT_FOUND',
+      );
     }
   });
 });
 
 describe('product queries', () => {
   it('product(id) finds one, or null with NOT_FOUND', async () => {
-    const product = await createProduct(subgraph, sellerId);
+    const product = await createProduct(subgraph);
     const found = await subgraph.call<{ product: { sku: string } }>(
       `query ($id: ID!) { product(id: $id) { sku } }`,
       { id: product.id },

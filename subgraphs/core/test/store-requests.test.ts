@@ -64,7 +64,7 @@ describe('store_requests_total{store="postgres"} on /metrics', () => {
 
   it('counts the BEGIN of a transaction, which Prisma query events do not report', async () => {
     const buyer = await signUpUser(subgraph, 'trips');
-    const product = await createProduct(subgraph, buyer.id, { stock: 5 });
+    const product = await createProduct(subgraph, { stock: 5 });
     const placeOrder = (quantity: number) =>
       measure(() =>
         subgraph.call<{ placeOrder: { id: string } | null }>(

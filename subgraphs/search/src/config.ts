@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
+import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
-export const searchConfigSchema = baseConfigSchema.extend({
+export const searchConfigSchema = subgraphConfigSchema.extend({
   ...listenAddress('SEARCH', 4004),
   SEARCH_ENGINE: z.enum(['opensearch', 'elasticsearch']).default('opensearch'),
   SEARCH_URL: z.string().url().default('http://127.0.0.1:9200'),
@@ -24,7 +24,7 @@ export const searchConfigSchema = baseConfigSchema.extend({
   /** A restarted indexer with the same name resumes its own unacknowledged events at once. */
   SEARCH_CONSUMER_NAME: z.string().min(1).default(`search-${hostname()}`),
   /** Accept requests not signed by the gateway (exploring this subgraph alone in development). */
-  SEARCH_ALLOW_UNSIGNED: z.stringbool().default(false),
+  SEARCH_ALLOW_UNSIGNED: allowUnsignedFlag,
   /** Sources of truth, read by `npm run reindex` only. */
   DATABASE_URL: z.string().default('postgresql://aetherial:aetherial@127.0.0.1:5432/aetherial'),
   MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017/aetherial'),

@@ -1,4 +1,5 @@
 import {
+  gatewayTrust,
   createLogger,
   createMetrics,
   loadTypeDefs,
@@ -25,6 +26,7 @@ export async function createSubgraph(
   config: SearchConfig,
   options: SearchSubgraphOptions = {},
 ): Promise<RunningSubgraph & { engine: SearchEngine }> {
+  const trust = gatewayTrust('search', config, config.SEARCH_ALLOW_UNSIGNED); // refuses before any store
   const metrics = createMetrics('search');
   // One label for the search engine store, whichever driver SEARCH_ENGINE picks.
   const engine = options.engine ?? createEngine(config, storeRequestCounter(metrics, config.SEARCH_ENGINE));
@@ -35,8 +37,7 @@ export async function createSubgraph(
     resolvers,
     port: config.SEARCH_PORT,
     host: config.SEARCH_HOST,
-    gatewaySecret: config.GATEWAY_SHARED_SECRET,
-    allowUnsigned: config.SEARCH_ALLOW_UNSIGNED,
+    trust,
     context: (base) => ({ ...base, search }),
     ready: () => engine.ping(),
     close: () => engine.close(),

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { deadLetterStream, eventFields, type DomainEvent } from '@aetherial/events';
-import { createLogger } from '@aetherial/subgraph-kit';
+import { createLogger, testSubgraphEnv } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import { loadSearchConfig, type SearchConfig } from '../src/config.js';
 import type { SearchEngine } from '../src/engine/engine.js';
@@ -24,6 +24,7 @@ export function testNamespace(label: string): TestNamespace {
 export function testConfig(namespace: TestNamespace, env: Record<string, string> = {}): SearchConfig {
   return loadSearchConfig({
     ...process.env,
+    ...testSubgraphEnv(),
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     SEARCH_PORT: '0',

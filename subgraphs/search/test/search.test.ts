@@ -193,10 +193,9 @@ interface SearchData {
   };
 }
 
-const search = (variables: Record<string, unknown>) =>
-  callAsGateway<SearchData>(subgraph.url, SEARCH, variables);
+const search = (variables: Record<string, unknown>) => callAsGateway<SearchData>(subgraph, SEARCH, variables);
 const suggest = (variables: Record<string, unknown>) =>
-  callAsGateway<{ suggest: { text: string; type: string; id: string }[] }>(subgraph.url, SUGGEST, variables);
+  callAsGateway<{ suggest: { text: string; type: string; id: string }[] }>(subgraph, SUGGEST, variables);
 
 function ids(result: GraphQLResult<SearchData>): string[] {
   expect(result.errors).toBeUndefined();
@@ -450,8 +449,8 @@ describe('when the search engine is down', () => {
     const down = await createSubgraph(testConfig(namespace, { SEARCH_URL: 'http://127.0.0.1:1' }));
     try {
       for (const result of [
-        await callAsGateway(down.url, SEARCH, { query: 'running' }),
-        await callAsGateway(down.url, SUGGEST, { prefix: 'run' }),
+        await callAsGateway(down, SEARCH, { query: 'running' }),
+        await callAsGateway(down, SUGGEST, { prefix: 'run' }),
       ]) {
         expect(result.data).toBeNull();
         expect(errorOf(result)).toMatchObject({ code: 'UNAVAILABLE' });
@@ -459,7 +458,7 @@ describe('when the search engine is down', () => {
         expect(result.errors![0]!.extensions?.engine).toBe('opensearch');
       }
       // Input errors are still reported as such without asking the engine.
-      expect(errorOf(await callAsGateway(down.url, SEARCH, { query: '' }))).toMatchObject({
+      expect(errorOf(await callAsGateway(down, SEARCH, { query: '' }))).toMatchObject({
         code: 'BAD_USER_INPUT',
       });
       const ready = await fetch(down.url.replace('/graphql', '/ready'));
@@ -474,7 +473,7 @@ describe('when the search engine is down', () => {
       testConfig({ alias: `${namespace.alias}-missing`, stream: namespace.stream }),
     );
     try {
-      expect(errorOf(await callAsGateway(missing.url, SEARCH, { query: 'running' }))).toMatchObject({
+      expect(errorOf(await callAsGateway(missing, SEARCH, { query: 'running' }))).toMatchObject({
         code: 'UNAVAILABLE',
       });
     } finally {

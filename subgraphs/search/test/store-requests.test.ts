@@ -74,7 +74,7 @@ afterAll(async () => {
 async function measure(query: string, variables: Record<string, unknown> = {}) {
   const before = await scrapeStoreRequests(subgraph.url, 'opensearch');
   const proxiedBefore = proxied;
-  const result = await callAsGateway(subgraph.url, query, variables);
+  const result = await callAsGateway(subgraph, query, variables);
   const requests = proxied - proxiedBefore;
   const after = await scrapeStoreRequests(subgraph.url, 'opensearch');
   expect(result.errors).toBeUndefined();

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
+import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 import { defaultModelsDir } from './models.js';
 
@@ -7,7 +7,7 @@ const collectionName = z
   .string()
   .regex(/^[A-Z][A-Za-z0-9_]*$/, 'a Weaviate collection name: a capital letter, then letters, digits or _');
 
-export const semanticConfigSchema = baseConfigSchema.extend({
+export const semanticConfigSchema = subgraphConfigSchema.extend({
   ...listenAddress('SEMANTIC', 4005),
   WEAVIATE_URL: z.string().url().default('http://127.0.0.1:8080'),
   WEAVIATE_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50051),
@@ -37,10 +37,7 @@ export const semanticConfigSchema = baseConfigSchema.extend({
     .default('true')
     .transform((value) => value === 'true'),
   /** Accept requests that were not signed by the gateway (exploring this subgraph alone). */
-  SEMANTIC_ALLOW_UNSIGNED: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((value) => value === 'true'),
+  SEMANTIC_ALLOW_UNSIGNED: allowUnsignedFlag,
 });
 
 export type SemanticConfig = z.infer<typeof semanticConfigSchema>;

@@ -1,4 +1,5 @@
 import {
+  gatewayTrust,
   createLogger,
   createMetrics,
   loadTypeDefs,
@@ -32,6 +33,7 @@ export async function createSubgraph(
   config: SemanticConfig,
   options: SemanticSubgraphOptions = {},
 ): Promise<RunningSemanticSubgraph> {
+  const trust = gatewayTrust('semantic', config, config.SEMANTIC_ALLOW_UNSIGNED); // refuses before any store
   const log = createLogger('semantic', config.LOG_LEVEL);
   const client = options.client ?? (await connectWeaviate(config));
   const metrics = createMetrics('semantic');
@@ -53,8 +55,7 @@ export async function createSubgraph(
     resolvers,
     port: config.SEMANTIC_PORT,
     host: config.SEMANTIC_HOST,
-    gatewaySecret: config.GATEWAY_SHARED_SECRET,
-    allowUnsigned: config.SEMANTIC_ALLOW_UNSIGNED,
+    trust,
     log,
     metrics,
     context: (base) => ({ ...base, search, loaders: createLoaders(index) }),

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { eventFields, type DomainEvent } from '@aetherial/events';
-import { createLogger, type GraphQLResult, type Logger } from '@aetherial/subgraph-kit';
+import { createLogger, type GraphQLResult, type Logger, testSubgraphEnv } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import { loadSemanticConfig, type SemanticConfig } from '../src/config.js';
@@ -19,6 +19,7 @@ export const testStream = (file: string): string =>
 export function testConfig(overrides: Record<string, string> = {}): SemanticConfig {
   return loadSemanticConfig({
     ...process.env,
+    ...testSubgraphEnv(),
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     SEMANTIC_PORT: '0',

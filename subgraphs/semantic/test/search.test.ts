@@ -67,7 +67,7 @@ let subgraph: RunningSemanticSubgraph;
 const draftId = newPostId();
 
 const semantic = async (variables: Record<string, unknown>) =>
-  dataOf(await callAsGateway<{ semanticSearch: Hit[] }>(subgraph.url, SEMANTIC, variables)).semanticSearch;
+  dataOf(await callAsGateway<{ semanticSearch: Hit[] }>(subgraph, SEMANTIC, variables)).semanticSearch;
 const ids = (hits: Hit[]) => hits.map((hit) => hit.post.id);
 const byId = new Map(fixturePosts.map((post) => [post.id, post]));
 
@@ -162,7 +162,7 @@ describe('semanticSearch', () => {
 
 describe('hybridSearch', () => {
   const hybrid = async (variables: Record<string, unknown>) =>
-    dataOf(await callAsGateway<{ hybridSearch: Hit[] }>(subgraph.url, HYBRID, variables)).hybridSearch;
+    dataOf(await callAsGateway<{ hybridSearch: Hit[] }>(subgraph, HYBRID, variables)).hybridSearch;
 
   it('ranks a rare exact term first through its keyword half', async () => {
     const hits = await hybrid({ text: 'OOMKilled', first: 3 });
@@ -190,7 +190,7 @@ describe('hybridSearch', () => {
 describe('Post.related', () => {
   it('lists the nearest other posts, never the post itself', async () => {
     const result = dataOf(
-      await callAsGateway<{ _entities: { id: string; related: Hit[] }[] }>(subgraph.url, RELATED, {
+      await callAsGateway<{ _entities: { id: string; related: Hit[] }[] }>(subgraph, RELATED, {
         representations: [{ __typename: 'Post', id: SOURDOUGH }],
         first: 3,
       }),
@@ -200,7 +200,7 @@ describe('Post.related', () => {
     expect(ids(related)).not.toContain(SOURDOUGH);
     expect(ids(related)[0]).toBe(BAGUETTES);
     const all = dataOf(
-      await callAsGateway<{ _entities: { related: Hit[] }[] }>(subgraph.url, RELATED, {
+      await callAsGateway<{ _entities: { related: Hit[] }[] }>(subgraph, RELATED, {
         representations: [{ __typename: 'Post', id: MARATHON }],
         first: 50,
       }),
@@ -211,7 +211,7 @@ describe('Post.related', () => {
 
   it('is an empty list for a post that is not indexed (draft or unknown)', async () => {
     const result = dataOf(
-      await callAsGateway<{ _entities: { id: string; related: Hit[] }[] }>(subgraph.url, RELATED, {
+      await callAsGateway<{ _entities: { id: string; related: Hit[] }[] }>(subgraph, RELATED, {
         representations: [
           { __typename: 'Post', id: draftId },
           { __typename: 'Post', id: newPostId() },
@@ -224,7 +224,7 @@ describe('Post.related', () => {
   it('fetches the vectors of every post in a response with one Weaviate query', async () => {
     const representations = fixturePosts.slice(0, 5).map((post) => ({ __typename: 'Post', id: post.id }));
     const result = dataOf(
-      await callAsGateway<{ _entities: { id: string; related: Hit[] }[] }>(subgraph.url, RELATED, {
+      await callAsGateway<{ _entities: { id: string; related: Hit[] }[] }>(subgraph, RELATED, {
         representations,
         first: 2,
       }),
@@ -238,7 +238,7 @@ describe('Post.related', () => {
 
 describe('bad input', () => {
   const expectBadInput = async (query: string, variables: Record<string, unknown>, field: string) => {
-    const error = errorOf(await callAsGateway(subgraph.url, query, variables));
+    const error = errorOf(await callAsGateway(subgraph, query, variables));
     expect(error.code).toBe('BAD_USER_INPUT');
     expect(error.field).toBe(field);
     expect(error.message).toContain(field);
@@ -280,7 +280,7 @@ describe('bad input', () => {
   });
 
   it('makes no Weaviate request for invalid input', async () => {
-    await callAsGateway(subgraph.url, SEMANTIC, { text: '', first: 3 });
+    await callAsGateway(subgraph, SEMANTIC, { text: '', first: 3 });
     expect([...counted.calls.values()].reduce((sum, n) => sum + n, 0)).toBe(0);
   });
 });
@@ -300,7 +300,7 @@ describe('when Weaviate is down', () => {
         [HYBRID, { text: 'bread' }],
         [RELATED, { representations: [{ __typename: 'Post', id: SOURDOUGH }] }],
       ] as const) {
-        const error = errorOf(await callAsGateway(down.url, query, variables));
+        const error = errorOf(await callAsGateway(down, query, variables));
         expect(error.code).toBe('UNAVAILABLE');
         expect(error.message).toMatch(/Weaviate/);
       }

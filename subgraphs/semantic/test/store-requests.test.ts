@@ -41,7 +41,7 @@ afterAll(async () => {
 async function measure<T>(query: string, variables: Record<string, unknown>) {
   const before = await scrapeStoreRequests(subgraph.url, 'weaviate');
   counted.reset();
-  const result = await callAsGateway<T>(subgraph.url, query, variables);
+  const result = await callAsGateway<T>(subgraph, query, variables);
   const queries = [...counted.calls.values()].reduce((sum, n) => sum + n, 0);
   const after = await scrapeStoreRequests(subgraph.url, 'weaviate');
   return { data: dataOf(result), queries, trips: after - before };

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
+import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
 import { DEFAULT_EVENTS_STREAM } from '@aetherial/events';
 import { z } from 'zod';
 
@@ -9,7 +9,7 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1');
 
-export const socialConfigSchema = baseConfigSchema.extend({
+export const socialConfigSchema = subgraphConfigSchema.extend({
   ...listenAddress('SOCIAL', 4003),
   NEO4J_URL: z
     .string()
@@ -22,7 +22,7 @@ export const socialConfigSchema = baseConfigSchema.extend({
   /** Only for Enterprise servers with several databases; Community has just the default one. */
   NEO4J_DATABASE: z.string().min(1).optional(),
   /** Lets a developer call this subgraph directly without the gateway's signature. */
-  SOCIAL_ALLOW_UNSIGNED: flag(false),
+  SOCIAL_ALLOW_UNSIGNED: allowUnsignedFlag,
   /** Runs the projector of content/core events in this process. */
   SOCIAL_PROJECTOR: flag(true),
   /** Publishes social's own events (likes, follows) from its Neo4j outbox in this process. */

@@ -1,5 +1,6 @@
 import { startOutboxRelay, type RunningConsumer, type RunningRelay } from '@aetherial/events';
 import {
+  gatewayTrust,
   createLogger,
   createMetrics,
   loadTypeDefs,
@@ -34,6 +35,7 @@ export async function createSubgraph(
   config: SocialConfig,
   dependencies: SocialDependencies = {},
 ): Promise<RunningSocial> {
+  const trust = gatewayTrust('social', config, config.SOCIAL_ALLOW_UNSIGNED); // refuses before any store
   const log = dependencies.log ?? createLogger('social', config.LOG_LEVEL);
   const driver = dependencies.driver ?? createDriver(config);
   const metrics = createMetrics('social');
@@ -80,8 +82,7 @@ export async function createSubgraph(
       resolvers,
       port: config.SOCIAL_PORT,
       host: config.SOCIAL_HOST,
-      gatewaySecret: config.GATEWAY_SHARED_SECRET,
-      allowUnsigned: config.SOCIAL_ALLOW_UNSIGNED,
+      trust,
       log,
       metrics,
       context: (base) => ({ ...base, store, loaders: createLoaders(store, base.viewer.userId) }),

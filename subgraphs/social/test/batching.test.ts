@@ -60,7 +60,7 @@ async function roundTrips(
   variables: Record<string, unknown>,
 ): Promise<{ trips: number; data: unknown }> {
   counter.reset();
-  const result = await callAsGateway(social.url, query, variables, viewer);
+  const result = await callAsGateway(social, query, variables, viewer);
   expect(result.errors).toBeUndefined();
   return { trips: counter.count, data: result.data };
 }

@@ -82,7 +82,7 @@ describe('feed', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page += 1) {
-      const result = await callAsGateway<{ feed: FeedPage }>(social.url, FEED, { first: 5, after }, reader);
+      const result = await callAsGateway<{ feed: FeedPage }>(social, FEED, { first: 5, after }, reader);
       expect(result.errors).toBeUndefined();
       const feed: FeedPage = result.data!.feed;
       expect(feed.edges.length).toBeLessThanOrEqual(5);
@@ -97,18 +97,18 @@ describe('feed', () => {
   });
 
   it('is empty for someone who follows nobody, and needs a viewer', async () => {
-    const empty = await callAsGateway<{ feed: FeedPage }>(social.url, FEED, {}, stranger);
+    const empty = await callAsGateway<{ feed: FeedPage }>(social, FEED, {}, stranger);
     expect(empty.data!.feed).toEqual({
       edges: [],
       pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
     });
-    const anonymous = await callAsGateway(social.url, FEED, {});
+    const anonymous = await callAsGateway(social, FEED, {});
     expect(anonymous.data).toBeNull();
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('rejects a forged cursor', async () => {
-    const result = await callAsGateway(social.url, FEED, { after: 'not-a-cursor' }, reader);
+    const result = await callAsGateway(social, FEED, { after: 'not-a-cursor' }, reader);
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });
@@ -141,28 +141,28 @@ describe('likes', () => {
   }
 
   it('counts a like once however often it is given, and takes it back idempotently', async () => {
-    const first = await callAsGateway<LikeData>(social.url, LIKE, { postId: post }, liker);
+    const first = await callAsGateway<LikeData>(social, LIKE, { postId: post }, liker);
     expect(first.errors).toBeUndefined();
     expect(first.data!.likePost).toEqual({
       viewerHasLiked: true,
       post: { id: post, likeCount: 1, viewerHasLiked: true },
     });
-    const again = await callAsGateway<LikeData>(social.url, LIKE, { postId: post }, liker);
+    const again = await callAsGateway<LikeData>(social, LIKE, { postId: post }, liker);
     expect(again.data!.likePost!.post.likeCount).toBe(1);
-    const second = await callAsGateway<LikeData>(social.url, LIKE, { postId: post }, other);
+    const second = await callAsGateway<LikeData>(social, LIKE, { postId: post }, other);
     expect(second.data!.likePost!.post).toEqual({ id: post, likeCount: 2, viewerHasLiked: true });
 
-    const unlike = await callAsGateway<LikeData>(social.url, UNLIKE, { postId: post }, liker);
+    const unlike = await callAsGateway<LikeData>(social, UNLIKE, { postId: post }, liker);
     expect(unlike.data!.unlikePost).toEqual({
       viewerHasLiked: false,
       post: { id: post, likeCount: 1, viewerHasLiked: false },
     });
-    const unlikeAgain = await callAsGateway<LikeData>(social.url, UNLIKE, { postId: post }, liker);
+    const unlikeAgain = await callAsGateway<LikeData>(social, UNLIKE, { postId: post }, liker);
     expect(unlikeAgain.errors).toBeUndefined();
     expect(unlikeAgain.data!.unlikePost!.post.likeCount).toBe(1);
 
     const asOther = await callAsGateway<{ _entities: { likeCount: number; viewerHasLiked: boolean }[] }>(
-      social.url,
+      social,
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Post { likeCount viewerHasLiked } } }`,
       { reps: [{ __typename: 'Post', id: post }] },
       other,
@@ -172,20 +172,20 @@ describe('likes', () => {
 
   it('answers NOT_FOUND for a post the projection does not hold or the viewer cannot see', async () => {
     for (const postId of [id('no-such-post'), draft]) {
-      const result = await callAsGateway<LikeData>(social.url, LIKE, { postId }, liker);
+      const result = await callAsGateway<LikeData>(social, LIKE, { postId }, liker);
       expect(result.data?.likePost).toBeNull();
       expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', id: postId });
     }
     // The author may like their own draft.
-    const own = await callAsGateway<LikeData>(social.url, LIKE, { postId: draft }, author);
+    const own = await callAsGateway<LikeData>(social, LIKE, { postId: draft }, author);
     expect(own.data!.likePost!.post.likeCount).toBe(1);
   });
 
   it('needs a viewer, and says false for an anonymous viewerHasLiked', async () => {
-    const result = await callAsGateway<LikeData>(social.url, LIKE, { postId: post }, null);
+    const result = await callAsGateway<LikeData>(social, LIKE, { postId: post }, null);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const anonymous = await callAsGateway<{ _entities: { likeCount: number; viewerHasLiked: boolean }[] }>(
-      social.url,
+      social,
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Post { likeCount viewerHasLiked } } }`,
       {
         reps: [

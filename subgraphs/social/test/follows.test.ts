@@ -49,7 +49,7 @@ interface UserCounts {
 
 const counts = async (ids: string[], viewerId: string | null) => {
   const result = await callAsGateway<{ _entities: UserCounts[] }>(
-    social.url,
+    social,
     COUNTS,
     { reps: ids.map((userId) => ({ __typename: 'User', id: userId })) },
     viewerId,
@@ -62,18 +62,18 @@ describe('follow and unfollow', () => {
   beforeAll(() => createUsers(driver, [id('ann'), id('bob'), id('cat')]));
 
   it('follows once however often it is asked, keeping the first time', async () => {
-    const first = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('bob') }, id('ann'));
+    const first = await callAsGateway<FollowData>(social, FOLLOW, { userId: id('bob') }, id('ann'));
     expect(first.errors).toBeUndefined();
     expect(first.data!.follow).toMatchObject({
       user: { id: id('bob'), followerCount: 1 },
       viewer: { id: id('ann'), followingCount: 1 },
       viewerFollows: true,
     });
-    const again = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('bob') }, id('ann'));
+    const again = await callAsGateway<FollowData>(social, FOLLOW, { userId: id('bob') }, id('ann'));
     expect(again.data!.follow).toMatchObject({ user: { followerCount: 1 }, viewer: { followingCount: 1 } });
     expect(again.data!.follow!.followedAt).toBe(first.data!.follow!.followedAt);
 
-    await callAsGateway(social.url, FOLLOW, { userId: id('bob') }, id('cat'));
+    await callAsGateway(social, FOLLOW, { userId: id('bob') }, id('cat'));
     expect(await counts([id('bob'), id('ann'), id('cat')], id('ann'))).toEqual([
       { id: id('bob'), followerCount: 2, followingCount: 0, viewerFollows: true },
       { id: id('ann'), followerCount: 0, followingCount: 1, viewerFollows: false },
@@ -82,14 +82,14 @@ describe('follow and unfollow', () => {
   });
 
   it('unfollows idempotently', async () => {
-    const first = await callAsGateway<UnfollowData>(social.url, UNFOLLOW, { userId: id('bob') }, id('cat'));
+    const first = await callAsGateway<UnfollowData>(social, UNFOLLOW, { userId: id('bob') }, id('cat'));
     expect(first.errors).toBeUndefined();
     expect(first.data!.unfollow).toEqual({
       user: { id: id('bob'), followerCount: 1 },
       viewerFollows: false,
       followedAt: null,
     });
-    const again = await callAsGateway<UnfollowData>(social.url, UNFOLLOW, { userId: id('bob') }, id('cat'));
+    const again = await callAsGateway<UnfollowData>(social, UNFOLLOW, { userId: id('bob') }, id('cat'));
     expect(again.data!.unfollow!.user.followerCount).toBe(1);
     expect((await counts([id('bob')], id('cat')))[0]).toMatchObject({
       followerCount: 1,
@@ -98,22 +98,17 @@ describe('follow and unfollow', () => {
   });
 
   it('refuses to follow yourself, naming the field', async () => {
-    const result = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('ann') }, id('ann'));
+    const result = await callAsGateway<FollowData>(social, FOLLOW, { userId: id('ann') }, id('ann'));
     expect(result.data?.follow).toBeNull();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'userId' });
     expect((await counts([id('ann')], null))[0]!.followerCount).toBe(0);
   });
 
   it('answers NOT_FOUND for a user the graph does not know, writing nothing', async () => {
-    const result = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('nobody') }, id('ann'));
+    const result = await callAsGateway<FollowData>(social, FOLLOW, { userId: id('nobody') }, id('ann'));
     expect(result.data?.follow).toBeNull();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
-    const unfollow = await callAsGateway<UnfollowData>(
-      social.url,
-      UNFOLLOW,
-      { userId: id('nobody') },
-      id('ann'),
-    );
+    const unfollow = await callAsGateway<UnfollowData>(social, UNFOLLOW, { userId: id('nobody') }, id('ann'));
     expect(unfollow.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const ghosts = await driver.executeQuery('MATCH (u:User {id: $id}) RETURN count(u) AS n', {
       id: id('nobody'),
@@ -122,13 +117,13 @@ describe('follow and unfollow', () => {
   });
 
   it('creates the viewer lazily on the first follow', async () => {
-    const result = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('bob') }, id('newcomer'));
+    const result = await callAsGateway<FollowData>(social, FOLLOW, { userId: id('bob') }, id('newcomer'));
     expect(result.errors).toBeUndefined();
     expect(result.data!.follow!.viewer.followingCount).toBe(1);
   });
 
   it('needs a viewer', async () => {
-    const result = await callAsGateway<FollowData>(social.url, FOLLOW, { userId: id('bob') }, null);
+    const result = await callAsGateway<FollowData>(social, FOLLOW, { userId: id('bob') }, null);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect((await counts([id('bob')], null))[0]!.viewerFollows).toBe(false);
   });
@@ -158,7 +153,7 @@ describe('followers and following', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page += 1) {
-      const result = await callAsGateway<{ _entities: { followers: Page }[] }>(social.url, FOLLOWERS, {
+      const result = await callAsGateway<{ _entities: { followers: Page }[] }>(social, FOLLOWERS, {
         reps: [{ __typename: 'User', id: star }],
         first: 3,
         after,
@@ -176,18 +171,18 @@ describe('followers and following', () => {
 
   it('rejects a cursor of another list and a bad page size', async () => {
     const reps = [{ __typename: 'User', id: star }];
-    const first = await callAsGateway<{ _entities: { followers: Page }[] }>(social.url, FOLLOWERS, {
+    const first = await callAsGateway<{ _entities: { followers: Page }[] }>(social, FOLLOWERS, {
       reps,
       first: 1,
     });
     const cursor = first.data!._entities[0]!.followers.pageInfo.endCursor;
     const following = await callAsGateway(
-      social.url,
+      social,
       `query($reps: [_Any!]!, $after: String) { _entities(representations: $reps) { ... on User { following(after: $after) { totalCount } } } }`,
       { reps, after: cursor },
     );
     expect(following.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
-    const tooMany = await callAsGateway(social.url, FOLLOWERS, { reps, first: 1000 });
+    const tooMany = await callAsGateway(social, FOLLOWERS, { reps, first: 1000 });
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 });
@@ -225,7 +220,7 @@ describe('recommendedFollows', () => {
     const result = await callAsGateway<{
       _entities: { recommendedFollows: { mutualFollows: number; user: { id: string } }[] }[];
     }>(
-      social.url,
+      social,
       RECOMMENDED,
       {
         reps: [{ __typename: 'User', id: me }],
@@ -260,7 +255,7 @@ describe('recommendedFollows', () => {
   });
 
   it('rejects a limit out of range', async () => {
-    const result = await callAsGateway(social.url, RECOMMENDED, {
+    const result = await callAsGateway(social, RECOMMENDED, {
       reps: [{ __typename: 'User', id: me }],
       limit: 0,
     });
@@ -288,7 +283,7 @@ describe('connectionPath', () => {
   const PATH = `query($reps: [_Any!]!, $to: ID!) { _entities(representations: $reps) { ... on User { connectionPath(to: $to) { id } } } }`;
   const path = async (from: string, to: string) => {
     const result = await callAsGateway<{ _entities: { connectionPath: { id: string }[] | null }[] }>(
-      social.url,
+      social,
       PATH,
       { reps: [{ __typename: 'User', id: from }], to },
     );

@@ -1,4 +1,5 @@
 export { seededRandom } from '@aetherial/subgraph-kit';
+import { testSubgraphEnv } from '@aetherial/subgraph-kit';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Driver, ManagedTransaction, Session } from 'neo4j-driver';
@@ -14,6 +15,7 @@ export const newPrefix = (): string => `test-${randomBytes(5).toString('hex')}-`
 export function testConfig(overrides: Record<string, string> = {}): SocialConfig {
   return loadSocialConfig({
     ...process.env,
+    ...testSubgraphEnv(),
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     SOCIAL_PORT: '0',

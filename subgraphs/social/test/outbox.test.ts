@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 const call = (query: string, variables: Record<string, unknown>) =>
-  callAsGateway(social.url, query, variables, id('viewer'));
+  callAsGateway(social, query, variables, id('viewer'));
 
 const published = async () =>
   (await redis.xrange(stream, '-', '+')).map(([, fields]) => {

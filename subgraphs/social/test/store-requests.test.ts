@@ -43,7 +43,7 @@ afterAll(async () => {
 async function measure(query: string, variables: Record<string, unknown>) {
   const before = await scrapeStoreRequests(social.url, 'neo4j');
   counter.reset();
-  const result = await callAsGateway(social.url, query, variables, viewer);
+  const result = await callAsGateway(social, query, variables, viewer);
   const queries = counter.count;
   const after = await scrapeStoreRequests(social.url, 'neo4j');
   expect(result.errors).toBeUndefined();

@@ -151,11 +151,11 @@ async function foundBySemantic(title: string, postId: string): Promise<boolean> 
 /** What the analytics subgraph counts of a post's comments, asked as the gateway would. */
 async function commentsCounted(postId: string): Promise<number> {
   const answer = await callAsGateway<{ _entities: { stats: { comments: number } }[] }>(
-    subgraphUrl('analytics'),
+    { url: subgraphUrl('analytics'), name: 'analytics' },
     `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Post { stats { comments } } } }`,
     { reps: [{ __typename: 'Post', id: postId }] },
     null,
-    e2e.gatewaySecret,
+    e2e.secrets.GATEWAY_SIGNING_PRIVATE_KEY,
   );
   return unwrap({ data: answer.data, errors: answer.errors }, 'Post.stats')._entities[0]?.stats.comments ?? 0;
 }

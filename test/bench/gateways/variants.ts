@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { developmentSecrets } from '@aetherial/subgraph-kit';
 import { generousRateLimits } from '../../graph/namespace.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -108,6 +109,7 @@ export function gatewayVariants(workers: number): GatewayVariant[] {
 }
 
 const TSX = ['--import', 'tsx'];
+const benchSecrets = developmentSecrets();
 
 export function launchSpec(variant: GatewayVariant, context: LaunchContext): LaunchSpec {
   const base = { ...process.env, LOG_LEVEL: 'warn' };
@@ -119,6 +121,8 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
         cwd: resolve(REPO_ROOT, 'gateway'),
         env: {
           ...base,
+          // Ours has no default secrets; the fixture subgraphs ignore the signatures it sends.
+          ...benchSecrets,
           SUPERGRAPH_PATH: context.supergraphPath,
           GATEWAY_HOST: '127.0.0.1',
           GATEWAY_PORT: String(context.port),

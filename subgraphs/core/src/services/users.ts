@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput, graphQLError } from '@aetherial/subgraph-kit';
+import { graphQLError } from '@aetherial/subgraph-kit';
 import { hashPassword, passwordMatches } from '../auth.js';
 import { recordEvents, userCreated } from '../events.js';
 import type { LogInInput, SignUpInput } from '../generated/graphql.js';
 import { uniqueViolationField, type CoreDb, type UserRow } from '../store.js';
 import { validateLogIn, validateSignUp } from '../validation.js';
 
-const taken = (field: string): Error =>
-  field === 'email'
-    ? badUserInput('email', 'is already registered')
-    : badUserInput('handle', 'is already taken');
+/**
+ * One answer for a taken handle and a taken email, without naming which: the address of an account
+ * is private, so sign-up must not confirm it. (Handles are public, so whoever picks a handle that
+ * `user(handle:)` shows as free still learns the address is registered: closing that needs an
+ * email-verification step the graph has no mailer for. The gateway's sign-up rate limit bounds it.)
+ */
+export const SIGN_UP_CONFLICT =
+  'an account with this handle or email already exists: log in, or choose another';
+const taken = (): Error => graphQLError('CONFLICT', SIGN_UP_CONFLICT);
 
-/** Creates the account and its UserCreated event together. */
+/** Creates the account (always a customer) and its UserCreated event together. */
 export async function signUp(db: CoreDb, input: SignUpInput): Promise<UserRow> {
   const valid = validateSignUp(input);
   const passwordHash = await hashPassword(valid.password); // slow on purpose: outside the transaction
@@ -20,9 +25,9 @@ export async function signUp(db: CoreDb, input: SignUpInput): Promise<UserRow> {
       // Clear errors for the common case; the unique indexes still decide a race (caught below).
       const clash = await tx.user.findFirst({
         where: { OR: [{ handle: valid.handle }, { email: valid.email }] },
-        select: { handle: true },
+        select: { id: true },
       });
-      if (clash) throw taken(clash.handle === valid.handle ? 'handle' : 'email');
+      if (clash) throw taken();
       const user = await tx.user.create({
         data: {
           id: randomUUID(),
@@ -36,8 +41,7 @@ export async function signUp(db: CoreDb, input: SignUpInput): Promise<UserRow> {
       return user;
     });
   } catch (error) {
-    const field = uniqueViolationField(error);
-    if (field) throw taken(field);
+    if (uniqueViolationField(error)) throw taken();
     throw error;
   }
 }
