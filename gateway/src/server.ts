@@ -7,7 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { Redis } from 'ioredis';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import {
   createLogger,
   PayloadTooLargeError,
@@ -18,7 +18,7 @@ import {
   writeGraphQLResponse,
   type Logger,
 } from '@aetherial/subgraph-kit';
-import type { RunningConsumer } from '@aetherial/events';
+import { eventsStream, type RunningConsumer } from '@aetherial/events';
 import { tokenVerifier } from './auth.js';
 import { RedisApqStore } from './cache/apq-store.js';
 import { startCacheInvalidator } from './cache/invalidator.js';
@@ -28,9 +28,11 @@ import { createCacheRedis } from './cache/resilient-redis.js';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
-import { queryLimitsPlugin } from './limits.js';
+import { checkQueryLimits, queryLimitsPlugin } from './limits.js';
 import { createGatewayMetrics } from './metrics.js';
 import { supergraphFromFile } from './supergraph.js';
+import { executeThroughGateway } from './subscriptions/execute.js';
+import { isEventStreamRequest, startSubscriptions, type RunningSubscriptions } from './subscriptions/index.js';
 
 export interface RunningGateway {
   url: string;
@@ -100,12 +102,19 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         metrics,
       }),
   });
-  gateway.onSchemaLoadOrUpdate(() => {
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate((update) => {
     supergraphLoaded = true;
+    apiSchema = update.apiSchema;
   });
 
   const httpServer = createServer();
   const verify = tokenVerifier(config.JWT_SECRET);
+  const queryLimits = {
+    maxDepth: config.GATEWAY_MAX_DEPTH,
+    maxAliases: config.GATEWAY_MAX_ALIASES,
+    maxCost: config.GATEWAY_MAX_COST,
+  };
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
@@ -119,11 +128,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-      queryLimitsPlugin({
-        maxDepth: config.GATEWAY_MAX_DEPTH,
-        maxAliases: config.GATEWAY_MAX_ALIASES,
-        maxCost: config.GATEWAY_MAX_COST,
-      }),
+      queryLimitsPlugin(queryLimits),
       observabilityPlugin(metrics),
       ...(config.GATEWAY_CACHE ? [responseCachePlugin({ store, metrics, onRedisError })] : []),
     ],
@@ -155,6 +160,38 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   };
   void startInvalidator();
 
+  // Subscriptions (graphql-ws on `upgrade`, SSE on `Accept: text/event-stream`), fed by the event stream.
+  let subscriptions: RunningSubscriptions | undefined;
+  if (config.GATEWAY_SUBSCRIPTIONS) {
+    const execute = executeThroughGateway(apollo, log);
+    subscriptions = startSubscriptions({
+      schema: () => apiSchema,
+      verify,
+      executeAsViewer: (query, variables, viewerId) =>
+        execute({ query, variables }, viewerId, { bypassResponseCache: true }),
+      executeOperation: (request, viewerId) => execute(request, viewerId, { bypassResponseCache: false }),
+      checkLimits: (document, operation, variables) =>
+        checkQueryLimits(document, operation, variables, queryLimits),
+      limits: {
+        perConnection: config.GATEWAY_SUBSCRIPTIONS_PER_CONNECTION,
+        perProcess: config.GATEWAY_MAX_SUBSCRIPTIONS,
+        maxQueued: config.GATEWAY_SUBSCRIPTION_QUEUE,
+      },
+      redis: new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }).on('error', () => undefined),
+      stream: eventsStream(),
+      log,
+      registry: metrics.registry,
+      maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+      keepAliveMs: config.GATEWAY_SUBSCRIPTION_KEEPALIVE_MS,
+      production,
+    });
+    httpServer.on('upgrade', (req, socket, head) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if ((path === '/graphql' || path === '/') && !stopping) subscriptions?.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+  }
+
   httpServer.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? randomUUID();
@@ -173,6 +210,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       }
       if (path !== '/' && path !== '/graphql')
         return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
+      if (subscriptions && isEventStreamRequest(req)) return subscriptions.handleEventStream(req, res);
       let body = '';
       try {
         body = await readBody(req, config.GATEWAY_MAX_BODY_BYTES);
@@ -227,6 +265,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     log,
     stop: async () => {
       stopping = true;
+      await subscriptions?.stop();
       await apollo.stop();
       await invalidator?.stop();
       cacheRedis.disconnect();

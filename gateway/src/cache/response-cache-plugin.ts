@@ -45,6 +45,7 @@ export function responseCachePlugin({
       return {
         async responseForOperation(requestContext) {
           if (requestContext.operation?.operation !== 'query') return null;
+          if (requestContext.contextValue.bypassResponseCache) return null; // stays UNCACHEABLE: not stored
           key = keyFor(requestContext);
           const viewerId = requestContext.contextValue.viewerId;
           try {
