@@ -32,7 +32,11 @@ import { checkQueryLimits, queryLimitsPlugin } from './limits.js';
 import { createGatewayMetrics } from './metrics.js';
 import { supergraphFromFile } from './supergraph.js';
 import { executeThroughGateway } from './subscriptions/execute.js';
-import { isEventStreamRequest, startSubscriptions, type RunningSubscriptions } from './subscriptions/index.js';
+import {
+  isEventStreamRequest,
+  startSubscriptions,
+  type RunningSubscriptions,
+} from './subscriptions/index.js';
 
 export interface RunningGateway {
   url: string;

@@ -57,7 +57,10 @@ function usage(
 }
 
 /** The fields of an object's selection set, through inline fragments and spreads (all on that type). */
-function fieldsOf(selectionSet: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>): FieldNode[] {
+function fieldsOf(
+  selectionSet: SelectionSetNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+): FieldNode[] {
   const fields: FieldNode[] = [];
   const add = (selections: readonly SelectionNode[]) => {
     for (const selection of selections) {

@@ -46,8 +46,7 @@ export function startEventSource(options: {
       markStarted();
     }
     const reply = (await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', stream, lastId)) as
-      | [string, StreamEntry[]][]
-      | null;
+      [string, StreamEntry[]][] | null;
     for (const [id, fields] of reply?.[0]?.[1] ?? []) {
       lastId = id;
       const type = typeOf(fields);
@@ -71,7 +70,11 @@ export function startEventSource(options: {
         failing = false;
       } catch (error) {
         if (stopped) break;
-        if (!failing) log.warn({ err: (error as Error).message, stream }, 'subscriptions: event stream unreadable; retrying');
+        if (!failing)
+          log.warn(
+            { err: (error as Error).message, stream },
+            'subscriptions: event stream unreadable; retrying',
+          );
         failing = true;
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }

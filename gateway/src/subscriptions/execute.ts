@@ -26,6 +26,8 @@ export function executeThroughGateway(apollo: ApolloServer<GatewayContext>, log:
       },
     });
     if (response.body.kind === 'single') return response.body.singleResult;
-    return { errors: [{ message: 'incremental delivery is not served here', extensions: { code: 'BAD_REQUEST' } }] };
+    return {
+      errors: [{ message: 'incremental delivery is not served here', extensions: { code: 'BAD_REQUEST' } }],
+    };
   };
 }

@@ -88,10 +88,15 @@ export function prepareSubscription(options: {
   const route = Object.hasOwn(subscriptionRoutes, fieldName) ? subscriptionRoutes[fieldName] : undefined;
   const definition = schema.getSubscriptionType()?.getFields()[fieldName];
   if (!field || !route || !definition)
-    return failure(`Subscription.${fieldName} has no event source in this gateway`, 'SUBSCRIPTION_NOT_SUPPORTED');
+    return failure(
+      `Subscription.${fieldName} has no event source in this gateway`,
+      'SUBSCRIPTION_NOT_SUPPORTED',
+    );
   if (route.requiresViewer && !viewerId)
     return failure(`Subscription.${fieldName} needs a signed-in viewer`, 'UNAUTHENTICATED');
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 10 });
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
+    maxErrors: 10,
+  });
   if (coerced.errors) return coerced.errors;
   let args: SubscriptionArgs;
   try {

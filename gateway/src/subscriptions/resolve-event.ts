@@ -37,17 +37,23 @@ export function eventResolver(options: { schema: () => GraphQLSchema; execute: E
       pending = options.execute(query.query, query.variables, subscription.viewerId).then((result) => {
         const value = query.assemble(result.data);
         if (value === undefined) {
-          const invisible = (result.errors ?? []).every((error) => INVISIBLE.has(String(error.extensions?.code)));
+          const invisible = (result.errors ?? []).every((error) =>
+            INVISIBLE.has(String(error.extensions?.code)),
+          );
           if (invisible) return undefined;
         }
-        const errors = result.errors?.map(
-          (error): GraphQLFormattedError => ({
-            ...error,
-            ...(error.path
-              ? { path: [subscription.responseKey, ...query.pathPrefix(String(error.path[0])), ...error.path.slice(1)] }
-              : {}),
-          }),
-        );
+        const errors = result.errors?.map((error): GraphQLFormattedError => ({
+          ...error,
+          ...(error.path
+            ? {
+                path: [
+                  subscription.responseKey,
+                  ...query.pathPrefix(String(error.path[0])),
+                  ...error.path.slice(1),
+                ],
+              }
+            : {}),
+        }));
         return {
           data: value === undefined ? null : { [subscription.responseKey]: value },
           ...(errors?.length ? { errors } : {}),

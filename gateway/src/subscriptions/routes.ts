@@ -67,7 +67,8 @@ export const subscriptionRoutes: Record<string, SubscriptionRoute> = {
       if (filter.tags && filter.tags.length > 0) {
         const tags = field(event, 'tags');
         const wanted = new Set(filter.tags.map((tag) => tag.trim().toLowerCase()));
-        if (!Array.isArray(tags) || !tags.some((tag) => typeof tag === 'string' && wanted.has(tag))) return false;
+        if (!Array.isArray(tags) || !tags.some((tag) => typeof tag === 'string' && wanted.has(tag)))
+          return false;
       }
       return true;
     },

@@ -15,10 +15,15 @@ export function isEventStreamRequest(req: IncomingMessage): boolean {
 
 const refusal = (status: number, errors: readonly GraphQLFormattedError[]): Response => [
   JSON.stringify({ errors }),
-  { status, statusText: status === 401 ? 'Unauthorized' : 'Bad Request', headers: { 'content-type': 'application/json; charset=utf-8' } },
+  {
+    status,
+    statusText: status === 401 ? 'Unauthorized' : 'Bad Request',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  },
 ];
 
-const formatted = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((error) => error.toJSON());
+const formatted = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
+  errors.map((error) => error.toJSON());
 
 /**
  * GraphQL over SSE in distinct connections mode (graphql-sse): one request per operation, the
@@ -42,7 +47,10 @@ export function createSseHandler(options: {
       try {
         viewer = await connectionViewer(options.verify, req.headers.get('authorization') ?? undefined);
       } catch (error) {
-        return refusal(401, formatted([error instanceof GraphQLError ? error : new GraphQLError('invalid token')])) as never;
+        return refusal(
+          401,
+          formatted([error instanceof GraphQLError ? error : new GraphQLError('invalid token')]),
+        ) as never;
       }
       let document;
       try {
@@ -62,8 +70,7 @@ export function createSseHandler(options: {
         );
         return { data: null, ...result } as never;
       }
-      let subscription: EventSubscription | undefined;
-      const created = service.subscribe({
+      const subscription = service.subscribe({
         transport: 'sse',
         document,
         operationName: params.operationName,
@@ -71,13 +78,12 @@ export function createSseHandler(options: {
         viewerId: viewer.viewerId,
         onSlowConsumer: (slow) => slow.end('slow-consumer', slowConsumerError(service.limits.maxQueued)),
       });
-      if (!(created instanceof EventSubscription)) {
-        const unauthenticated = created.some((error) => error.extensions.code === 'UNAUTHENTICATED');
-        return refusal(unauthenticated ? 401 : 400, formatted(created)) as never;
+      if (!(subscription instanceof EventSubscription)) {
+        const unauthenticated = subscription.some((error) => error.extensions.code === 'UNAUTHENTICATED');
+        return refusal(unauthenticated ? 401 : 400, formatted(subscription)) as never;
       }
-      subscription = created;
       const stopExpiryTimer = atExpiry(viewer.expiresAt, () =>
-        subscription?.end('token-expired', {
+        subscription.end('token-expired', {
           data: null,
           errors: [{ message: TOKEN_EXPIRED, extensions: { code: 'UNAUTHENTICATED' } }],
         }),
@@ -95,7 +101,9 @@ export function createSseHandler(options: {
       } catch (error) {
         if (!(error instanceof PayloadTooLargeError)) throw error;
         res.writeHead(413, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+        res.end(
+          JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }),
+        );
         return;
       }
     }
@@ -123,7 +131,9 @@ export function createSseHandler(options: {
     res.once('close', stop);
     for await (const chunk of stream) {
       if (!res.writable) break;
-      await new Promise<void>((resolve, reject) => res.write(chunk, (error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        res.write(chunk, (error) => (error ? reject(error) : resolve())),
+      );
     }
     res.off('close', stop);
     res.end();

@@ -102,12 +102,17 @@ export function createSubscriptionService(options: {
     subscribe: ({ transport, document, operationName, variables, viewerId, onSlowConsumer }) => {
       const schema = options.schema();
       if (!schema)
-        return [new GraphQLError('the gateway has no supergraph yet', { extensions: { code: 'UNAVAILABLE' } })];
+        return [
+          new GraphQLError('the gateway has no supergraph yet', { extensions: { code: 'UNAVAILABLE' } }),
+        ];
       if (subscriptions.size >= limits.perProcess)
         return [
-          new GraphQLError(`this gateway holds its maximum of ${limits.perProcess} subscriptions; try again later`, {
-            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-          }),
+          new GraphQLError(
+            `this gateway holds its maximum of ${limits.perProcess} subscriptions; try again later`,
+            {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            },
+          ),
         ];
       const prepared = prepareSubscription({
         schema,
@@ -127,7 +132,10 @@ export function createSubscriptionService(options: {
           metrics.active.dec({ transport });
           metrics.ended.inc({ reason });
           if (reason !== 'client')
-            log.info({ field: prepared.fieldName, viewerId, transport, reason }, 'subscription ended by the gateway');
+            log.info(
+              { field: prepared.fieldName, viewerId, transport, reason },
+              'subscription ended by the gateway',
+            );
         },
       });
       subscriptions.add(subscription);

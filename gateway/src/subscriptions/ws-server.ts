@@ -1,7 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@aetherial/subgraph-kit';
-import { getOperationAST, GraphQLError, parse, type ExecutionArgs, type FormattedExecutionResult } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  type ExecutionArgs,
+  type FormattedExecutionResult,
+} from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -65,7 +71,9 @@ export function createWsServer(options: {
         const { socket } = ctx.extra;
         try {
           const viewer = await connectionViewer(options.verify, ctx.connectionParams?.authorization);
-          const stopExpiryTimer = atExpiry(viewer.expiresAt, () => socket.close(CLOSE_UNAUTHORIZED, TOKEN_EXPIRED));
+          const stopExpiryTimer = atExpiry(viewer.expiresAt, () =>
+            socket.close(CLOSE_UNAUTHORIZED, TOKEN_EXPIRED),
+          );
           connections.set(socket, { viewerId: viewer.viewerId, stopExpiryTimer });
           return true;
         } catch (error) {
@@ -76,7 +84,10 @@ export function createWsServer(options: {
       onClose: (ctx) => connections.get(ctx.extra.socket)?.stopExpiryTimer(),
       onSubscribe: (ctx, id, payload) => {
         const connection = connections.get(ctx.extra.socket);
-        if (!connection) return [new GraphQLError('connection not initialised', { extensions: { code: 'UNAUTHENTICATED' } })];
+        if (!connection)
+          return [
+            new GraphQLError('connection not initialised', { extensions: { code: 'UNAUTHENTICATED' } }),
+          ];
         let document;
         try {
           document = parse(payload.query, { maxTokens: 10_000 });
@@ -84,7 +95,10 @@ export function createWsServer(options: {
           return errorsOf(error);
         }
         const schema = service.schema();
-        if (!schema) return [new GraphQLError('the gateway has no supergraph yet', { extensions: { code: 'UNAVAILABLE' } })];
+        if (!schema)
+          return [
+            new GraphQLError('the gateway has no supergraph yet', { extensions: { code: 'UNAVAILABLE' } }),
+          ];
         const operation = getOperationAST(document, payload.operationName);
         const base = {
           schema,
@@ -93,7 +107,11 @@ export function createWsServer(options: {
           variableValues: payload.variables ?? null,
         };
         if (operation?.operation !== 'subscription') {
-          const contextValue: OperationContext = { kind: 'operation', query: payload.query, viewerId: connection.viewerId };
+          const contextValue: OperationContext = {
+            kind: 'operation',
+            query: payload.query,
+            viewerId: connection.viewerId,
+          };
           return { ...base, contextValue };
         }
         // ctx.subscriptions already holds this one.
