@@ -115,7 +115,7 @@ describe('subscriptions over graphql-ws', () => {
           title: 'Federated and live',
           status: 'PUBLISHED',
           author: { id: alice, handle: `handle-${alice}`, followerCount: alice.length },
-          likeCount: 7,
+          likeCount: 0,
         },
       },
     });
@@ -208,6 +208,42 @@ describe('subscriptions over graphql-ws', () => {
       post: { title: 'Bob writes' },
       comment: { body: 'Nice post too, Bob' },
     });
+  });
+
+  it('notifies of likes and follows, and delivers likeCountChanged to the post’s watchers', async () => {
+    const alicePost = await createPost(aliceToken, 'Like me');
+    const like = (token: string) =>
+      mutate(token, `mutation($id: ID!) { likePost(postId: $id) { id } }`, { id: alicePost });
+    const follow = (token: string, userId: string) =>
+      mutate(token, `mutation($id: ID!) { follow(userId: $id) { id } }`, { id: userId });
+    const toAlice = subscribe(
+      ws(aliceToken),
+      `subscription { notifications { kind actor { id } post { title likeCount } comment { body } } }`,
+    );
+    const likeCounts = subscribe(
+      sse(),
+      `subscription($id: ID!) { likeCountChanged(postId: $id) { title likeCount } }`,
+      { id: alicePost },
+    );
+    await live(toAlice, () => follow(bobToken, alice));
+    await live(likeCounts, () => like(aliceToken)); // her own like: no notification
+    await like(bobToken);
+    await follow(aliceToken, bob); // Bob's news, not Alice's
+    await follow(await tokenFor('user-carol'), alice);
+    const news: { kind: string; actor: { id: string } }[] = [];
+    while (news.length < 2) {
+      const value = (await toAlice.next()).data?.notifications as { kind: string; actor: { id: string } };
+      if (value.kind === 'FOLLOWED' && value.actor.id === bob) continue; // the markers
+      news.push(value);
+    }
+    expect(news).toEqual([
+      { kind: 'LIKED', actor: { id: bob }, post: { title: 'Like me', likeCount: 2 }, comment: null },
+      { kind: 'FOLLOWED', actor: { id: 'user-carol' }, post: null, comment: null },
+    ]);
+    let count = 0;
+    while (count < 2)
+      count = ((await likeCounts.next()).data?.likeCountChanged as { likeCount: number }).likeCount;
+    expect(count).toBe(2);
   });
 
   it('refuses notifications without a viewer, and a connection with a bad or forged token', async () => {
@@ -336,7 +372,7 @@ describe('subscriptions over SSE (distinct connections)', () => {
         title: 'Over SSE',
         status: 'PUBLISHED',
         author: { id: alice, handle: `handle-${alice}`, followerCount: alice.length },
-        likeCount: 7,
+        likeCount: 0,
       },
     });
   });

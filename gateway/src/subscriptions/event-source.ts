@@ -28,7 +28,8 @@ export function startEventSource(options: {
   stream: string;
   log: Logger;
   wants: (eventType: string) => boolean;
-  deliver: (event: DomainEvent) => void;
+  /** Awaited: events are handed on one at a time, in stream order. */
+  deliver: (event: DomainEvent) => Promise<void>;
   blockMs?: number;
 }): RunningEventSource {
   const { redis, stream, log, blockMs = 1000 } = options;
@@ -58,7 +59,7 @@ export function startEventSource(options: {
         log.warn({ entryId: id, err: (error as Error).message }, 'subscriptions: unreadable event skipped');
         continue;
       }
-      options.deliver(event);
+      await options.deliver(event);
     }
   };
 

@@ -27,6 +27,12 @@ export class SubscriptionRegistry {
     return this.byType.has(eventType);
   }
 
+  /** Whether a subscription of this field could receive events of this type. */
+  wantsFor(eventType: string, fieldName: string): boolean {
+    const entry = this.byType.get(eventType);
+    return entry !== undefined && entry.keyed.has(fieldName);
+  }
+
   add(subscription: EventSubscription): void {
     const { route, args, viewerId, fieldName } = subscription.prepared;
     this.all.add(subscription);

@@ -46,15 +46,49 @@ const field = (event: DomainEvent, name: string): unknown => event.payload?.[nam
 
 const post = (id: string): EventPayload => ({ kind: 'entity', lookup: { rootField: 'post', args: { id } } });
 
+const actorOf = (event: DomainEvent): string | undefined =>
+  text(
+    field(
+      event,
+      event.type === 'CommentAdded' ? 'authorId' : event.type === 'UserFollowed' ? 'followerId' : 'userId',
+    ),
+  );
+
+const kinds: Record<string, string> = {
+  CommentAdded: 'COMMENTED',
+  PostLiked: 'LIKED',
+  UserFollowed: 'FOLLOWED',
+};
+
+/** A `Notification` from a comment (content), a like or a follow (social). */
+function notification(event: DomainEvent): EventPayload | undefined {
+  const actorId = actorOf(event);
+  const postId = text(field(event, 'postId'));
+  const kind = kinds[event.type];
+  if (!actorId || !kind) return undefined;
+  const references: Record<string, EntityLookup> = { actor: { rootField: 'user', args: { id: actorId } } };
+  const values: Record<string, unknown> = { kind, occurredAt: event.occurredAt, post: null, comment: null };
+  if (postId) {
+    references.post = { rootField: 'post', args: { id: postId } };
+    delete values.post;
+  }
+  if (event.type === 'CommentAdded') {
+    references.comment = { rootField: 'comment', args: { id: event.entityId } };
+    delete values.comment;
+  }
+  return { kind: 'object', typename: 'Notification', values, references };
+}
+
 interface PostAddedFilter {
   authorId?: string | null;
   tags?: readonly string[] | null;
 }
 
 /**
- * The graph's subscriptions. Social has no outbox (follows and likes are written to Neo4j without
- * domain events), so `likeCountChanged`, `feedUpdated` and follow/like notifications have no
- * source yet; core has no order status change after `OrderPlaced`, so no `orderStatusChanged`.
+ * The graph's subscriptions and the events they come from (content: posts and comments; social:
+ * likes and follows, `PostLiked {postId, userId}`, `UserFollowed {followerId, followeeId}`). A like
+ * carries no post author: the gateway looks it up before routing (see post-author.ts). Not served: `orderStatusChanged` (core has no order status change after
+ * `OrderPlaced`) and `feedUpdated` (it needs the viewer's follows at each post).
  */
 export const subscriptionRoutes: Record<string, SubscriptionRoute> = {
   postAdded: {
@@ -87,29 +121,24 @@ export const subscriptionRoutes: Record<string, SubscriptionRoute> = {
     key: { ofSubscription: (args) => String(args.postId), ofEvent: (event) => text(field(event, 'postId')) },
     payload: (event) => ({ kind: 'entity', lookup: { rootField: 'comment', args: { id: event.entityId } } }),
   },
+  likeCountChanged: {
+    eventTypes: ['PostLiked', 'PostUnliked'],
+    requiresViewer: false,
+    key: { ofSubscription: (args) => String(args.postId), ofEvent: (event) => text(field(event, 'postId')) },
+    payload: (event) => {
+      const postId = text(field(event, 'postId'));
+      return postId ? post(postId) : undefined;
+    },
+  },
   notifications: {
-    eventTypes: ['CommentAdded'],
+    eventTypes: ['CommentAdded', 'PostLiked', 'UserFollowed'],
     requiresViewer: true,
     key: {
       ofSubscription: (_args, viewerId) => viewerId ?? '',
-      ofEvent: (event) => text(field(event, 'postAuthorId')),
+      ofEvent: (event) => text(field(event, event.type === 'UserFollowed' ? 'followeeId' : 'postAuthorId')),
     },
-    // One's own comment on one's own post is not news.
-    matches: (event, _args, viewerId) => field(event, 'authorId') !== viewerId,
-    payload: (event) => {
-      const actorId = text(field(event, 'authorId'));
-      const postId = text(field(event, 'postId'));
-      if (!actorId || !postId) return undefined;
-      return {
-        kind: 'object',
-        typename: 'Notification',
-        values: { kind: 'COMMENTED', occurredAt: event.occurredAt },
-        references: {
-          actor: { rootField: 'user', args: { id: actorId } },
-          post: { rootField: 'post', args: { id: postId } },
-          comment: { rootField: 'comment', args: { id: event.entityId } },
-        },
-      };
-    },
+    // One's own comment or like on one's own post is not news.
+    matches: (event, _args, viewerId) => actorOf(event) !== viewerId,
+    payload: notification,
   },
 };

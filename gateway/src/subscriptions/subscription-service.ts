@@ -3,6 +3,7 @@ import type { Logger } from '@aetherial/subgraph-kit';
 import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { EventSubscription, type EndReason } from './event-subscription.js';
+import { postAuthorEnricher } from './post-author.js';
 import { prepareSubscription, type OperationLimitsCheck } from './prepare-subscription.js';
 import { SubscriptionRegistry } from './registry.js';
 import { eventResolver, type ExecuteAsViewer } from './resolve-event.js';
@@ -31,8 +32,8 @@ export interface SubscriptionService {
     viewerId: string | null;
     onSlowConsumer: (subscription: EventSubscription) => void;
   }) => EventSubscription | readonly GraphQLError[];
-  /** Hands an event from the stream to the subscriptions it is for. */
-  dispatch: (event: DomainEvent) => void;
+  /** Hands an event from the stream to the subscriptions it is for (in stream order: await it). */
+  dispatch: (event: DomainEvent) => Promise<void>;
   wants: (eventType: string) => boolean;
   endAll: (reason: EndReason) => void;
   readonly active: number;
@@ -78,6 +79,10 @@ export function createSubscriptionService(options: {
       registers: [options.registry],
     }),
   };
+  const withPostAuthor = postAuthorEnricher({
+    execute: options.execute,
+    wanted: (type) => subscriptions.wantsFor(type, 'notifications'),
+  });
   const resolver = eventResolver({
     schema: () => {
       const schema = options.schema();
@@ -94,8 +99,17 @@ export function createSubscriptionService(options: {
       return subscriptions.size;
     },
     wants: (type) => subscriptions.wants(type),
-    dispatch: (event) => {
-      const handed = subscriptions.dispatch(event);
+    dispatch: async (event) => {
+      let routed = event;
+      try {
+        routed = await withPostAuthor(event);
+      } catch (error) {
+        log.warn(
+          { err: (error as Error).message, eventId: event.eventId },
+          'post author of a like not found',
+        );
+      }
+      const handed = subscriptions.dispatch(routed);
       if (handed > 0) metrics.events.inc({ type: event.type }, handed);
     },
     endAll: (reason) => subscriptions.endAll(reason),
