@@ -401,6 +401,21 @@ describe('subscriptions over SSE (distinct connections)', () => {
     expect(oversized.status).toBe(413);
   });
 
+  it('ends the stream with an UNAUTHENTICATED error when the token expires', async () => {
+    const shortLived = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(bob)
+      .setIssuer(TOKEN_ISSUER)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(jwtSecret));
+    const stream = subscribe(sse(shortLived), `subscription { notifications { kind } }`);
+    expect(await stream.next()).toEqual({
+      data: null,
+      errors: [{ message: 'token expired: sign in again', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
+    expect(await stream.ended).toBeUndefined();
+  });
+
   it('streams notifications to their owner only', async () => {
     const alicePost = await createPost(aliceToken, 'Alice over SSE');
     const toAlice = subscribe(sse(aliceToken), `subscription { notifications { comment { body } } }`);

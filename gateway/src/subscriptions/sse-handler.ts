@@ -88,7 +88,8 @@ export function createSseHandler(options: {
           errors: [{ message: TOKEN_EXPIRED, extensions: { code: 'UNAUTHENTICATED' } }],
         }),
       );
-      req.raw.once('close', stopExpiryTimer);
+      // The response's close: the request's own fires as soon as its body has been read.
+      req.context.res.once('close', stopExpiryTimer);
       return subscription as never;
     },
   });
