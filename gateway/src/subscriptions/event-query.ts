@@ -33,6 +33,25 @@ export interface EventQuery {
 }
 
 const OPERATION_NAME = 'AetherialSubscriptionEvent';
+
+/**
+ * Printed queries per subscription, by the shape of the lookups (not their values): the text is the
+ * same for every event of a kind, and printing it for each of a thousand subscribers is not free.
+ */
+const printed = new WeakMap<SubscriptionSelection, Map<string, string>>();
+
+function printOnce(selection: SubscriptionSelection, shape: string, build: () => DocumentNode): string {
+  let bySelection = printed.get(selection);
+  if (!bySelection) printed.set(selection, (bySelection = new Map()));
+  let text = bySelection.get(shape);
+  if (text === undefined) bySelection.set(shape, (text = print(build())));
+  return text;
+}
+
+const shapeOf = (lookups: [string, EntityLookup][]): string =>
+  lookups
+    .map(([alias, lookup]) => `${alias}=${lookup.rootField}(${Object.keys(lookup.args).join(',')})`)
+    .join(' ');
 const ENTITY_ALIAS = 'payload';
 
 /** Fragments and variables a selection set uses, through the fragments it spreads. */
@@ -162,7 +181,9 @@ export function eventQuery(
       definitions,
     );
     return {
-      query: print(document(selection, [root], definitions)),
+      query: printOnce(selection, shapeOf([[ENTITY_ALIAS, payload.lookup]]), () =>
+        document(selection, [root], definitions),
+      ),
       variables,
       assemble: (data) => data?.[ENTITY_ALIAS] ?? undefined,
       pathPrefix: (first) => (first === ENTITY_ALIAS ? [] : [first]),
@@ -170,6 +191,7 @@ export function eventQuery(
   }
   const value: Record<string, unknown> = {};
   const references: FieldNode[] = [];
+  const lookups: [string, EntityLookup][] = [];
   for (const field of selection.selectionSet ? fieldsOf(selection.selectionSet, selection.fragments) : []) {
     const key = responseKey(field);
     const name = field.name.value;
@@ -179,11 +201,15 @@ export function eventQuery(
       const lookup = payload.references[name];
       if (!lookup) throw new Error(`${payload.typename}.${name} cannot be resolved from the event`);
       references.push(lookupField(schema, key, lookup, field.selectionSet, variables, definitions));
+      lookups.push([key, lookup]);
     }
   }
   const keys = references.map(responseKey);
   return {
-    query: references.length > 0 ? print(document(selection, references, definitions)) : null,
+    query:
+      references.length > 0
+        ? printOnce(selection, shapeOf(lookups), () => document(selection, references, definitions))
+        : null,
     variables,
     assemble: (data) => {
       const assembled = { ...value };

@@ -67,6 +67,8 @@ export function createWsServer(options: {
   const server = useServer<Record<string, unknown> | undefined>(
     {
       isProd: options.production,
+      // graphql-ws waits 3 s for connection_init by default: too tight for a client on a busy machine.
+      connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx: Context<Record<string, unknown> | undefined, Extra>) => {
         const { socket } = ctx.extra;
         try {
