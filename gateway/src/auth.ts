@@ -6,6 +6,12 @@ export const TOKEN_ISSUER = 'aetherial-core';
 
 export interface AuthenticatedViewer {
   userId: string | null;
+  /** The token's `scope` claim (space-separated, OAuth 2 style); empty when anonymous. */
+  scopes: string[];
+}
+
+function scopesOf(claim: unknown): string[] {
+  return typeof claim === 'string' ? claim.split(' ').filter((scope) => scope !== '') : [];
 }
 
 export function tokenVerifier(secret: string) {
@@ -13,7 +19,7 @@ export function tokenVerifier(secret: string) {
   return async function viewerFromAuthorization(
     authorization: string | undefined,
   ): Promise<AuthenticatedViewer> {
-    if (!authorization) return { userId: null };
+    if (!authorization) return { userId: null, scopes: [] };
     const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
     if (!match) {
       throw new GraphQLError('Authorization header must be "Bearer <token>"', {
@@ -23,7 +29,7 @@ export function tokenVerifier(secret: string) {
     try {
       const { payload } = await jwtVerify(match[1]!, key, { issuer: TOKEN_ISSUER, algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('token has no subject');
-      return { userId: payload.sub };
+      return { userId: payload.sub, scopes: scopesOf(payload.scope) };
     } catch (error) {
       const reason =
         error instanceof joseErrors.JWTExpired ? 'token expired: sign in again' : 'invalid token';

@@ -22,6 +22,23 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
   GATEWAY_MAX_COST: z.coerce.number().int().min(1).default(20_000),
+  /** Items assumed for a list field whose size no argument, default or @listSize gives. */
+  GATEWAY_COST_DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).default(20),
+  /**
+   * Authorization directives and demand control (depth, aliases, cost) before planning. Only the
+   * benchmark turns them off, to measure what they cost; production refuses false.
+   */
+  GATEWAY_ENFORCE_POLICY: flag.default(true),
+  /** Rate limits (Redis, per-process memory while Redis is down); points per window. */
+  GATEWAY_RATE_LIMIT: flag.default(true),
+  GATEWAY_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).default(60),
+  GATEWAY_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(600),
+  GATEWAY_RATE_LIMIT_PER_VIEWER: z.coerce.number().int().min(1).default(300),
+  /** logIn/signUp attempts (each an argon2 check) per client IP and per account. */
+  GATEWAY_RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(10),
+  GATEWAY_RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
+  GATEWAY_TRUST_PROXY: flag.default(false),
   GATEWAY_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -56,6 +73,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const config = loadConfig(gatewayConfigSchema, env);
   if (config.NODE_ENV === 'production' && config.JWT_SECRET === 'aetherial-dev-only-jwt-secret') {
     throw new Error('invalid configuration:\n  JWT_SECRET: set a real secret in production');
+  }
+  if (config.NODE_ENV === 'production' && !config.GATEWAY_ENFORCE_POLICY) {
+    throw new Error('invalid configuration:\n  GATEWAY_ENFORCE_POLICY: must be true in production');
   }
   return config;
 }

@@ -4,7 +4,11 @@ import type { Logger } from '@aetherial/subgraph-kit';
 /** Per-request state of the gateway. */
 export interface GatewayContext extends BaseContext {
   viewerId: string | null;
+  /** Scopes of the viewer's token (`scope` claim), checked against `@requiresScopes`. */
+  scopes: readonly string[];
   requestId: string;
+  /** The client's address (rate limits): the socket's peer, or X-Forwarded-For behind a trusted proxy. */
+  clientIp: string;
   log: Logger;
   /** Entity and type tags reported by the subgraphs that answered (see subgraph-kit cache-tags). */
   cacheTags: Set<string>;

@@ -21,7 +21,7 @@ export function createGatewayMetrics() {
     }),
     errors: new Counter({
       name: 'gateway_errors_total',
-      help: 'GraphQL errors by code',
+      help: 'GraphQL errors by code (known codes; OTHER for any other value)',
       labelNames: ['code'] as const,
       registers: [registry],
     }),

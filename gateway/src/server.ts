@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -7,7 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { Redis } from 'ioredis';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import {
   createLogger,
   PayloadTooLargeError,
@@ -28,8 +28,12 @@ import { createCacheRedis } from './cache/resilient-redis.js';
 import { subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
-import { checkQueryLimits, queryLimitsPlugin } from './limits.js';
+import { GatewayAuthorization } from './authorization/index.js';
+import { DemandControl } from './demand-control/index.js';
+import { codeLabel } from './errors/known-codes.js';
+import { errorMaskingPlugin } from './errors/mask-errors.js';
 import { createGatewayMetrics } from './metrics.js';
+import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
 import { supergraphFromFile } from './supergraph.js';
 import { executeThroughGateway } from './subscriptions/execute.js';
 import {
@@ -59,8 +63,7 @@ function observabilityPlugin(
           const all =
             errors ?? (response.body.kind === 'single' ? response.body.singleResult.errors : undefined) ?? [];
           metrics.requests.inc({ outcome: all.length > 0 ? 'error' : 'ok' });
-          for (const error of all)
-            metrics.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+          for (const error of all) metrics.errors.inc({ code: codeLabel(error.extensions?.code) });
           contextValue.log.info(
             {
               operationName,
@@ -74,6 +77,13 @@ function observabilityPlugin(
       };
     },
   };
+}
+
+/** The client's address: the first X-Forwarded-For hop behind a trusted proxy, else the socket's peer. */
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || req.socket.remoteAddress || 'unknown';
 }
 
 export async function startGateway(config: GatewayConfig, workerName = 'gateway'): Promise<RunningGateway> {
@@ -106,21 +116,36 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         metrics,
       }),
   });
-  let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate((update) => {
-    supergraphLoaded = true;
-    apiSchema = update.apiSchema;
-  });
-
-  const httpServer = createServer();
-  const verify = tokenVerifier(config.JWT_SECRET);
-  const queryLimits = {
+  let currentApiSchema: GraphQLSchema | undefined;
+  const authorization = new GatewayAuthorization();
+  const demandControl = new DemandControl({
     maxDepth: config.GATEWAY_MAX_DEPTH,
     maxAliases: config.GATEWAY_MAX_ALIASES,
     maxCost: config.GATEWAY_MAX_COST,
-  };
+    defaultListSize: config.GATEWAY_COST_DEFAULT_LIST_SIZE,
+  });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    // Directive metadata (@authenticated, @requiresScopes, @cost, @listSize) lives in the supergraph.
+    const supergraph = parse(coreSupergraphSdl);
+    authorization.update(apiSchema, supergraph);
+    demandControl.update(supergraph);
+    supergraphLoaded = true;
+    currentApiSchema = apiSchema;
+  });
+  const rateLimits = config.GATEWAY_RATE_LIMIT
+    ? new RateLimits(cacheRedis, {
+        windowSeconds: config.GATEWAY_RATE_LIMIT_WINDOW_S,
+        perIp: config.GATEWAY_RATE_LIMIT_PER_IP,
+        perViewer: config.GATEWAY_RATE_LIMIT_PER_VIEWER,
+        authPerIp: config.GATEWAY_RATE_LIMIT_AUTH_PER_IP,
+        authPerAccount: config.GATEWAY_RATE_LIMIT_AUTH_PER_ACCOUNT,
+      })
+    : undefined;
+
+  const httpServer = createServer();
+  const verify = tokenVerifier(config.JWT_SECRET);
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: config.GATEWAY_ENFORCE_POLICY ? authorization.wrap(gateway) : gateway,
     introspection: !production,
     csrfPrevention: true,
     stopOnTerminationSignals: false, // index.ts stops the gateway (and its invalidator) on signals
@@ -132,7 +157,12 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-      queryLimitsPlugin(queryLimits),
+      // Before planning, in this order: demand control measures the client's own document, then
+      // authorization takes out what the viewer may not read.
+      ...(config.GATEWAY_ENFORCE_POLICY ? [demandControl.plugin()] : []),
+      authAttemptLimitPlugin(rateLimits),
+      ...(config.GATEWAY_ENFORCE_POLICY ? [authorization.plugin()] : []),
+      errorMaskingPlugin(production),
       observabilityPlugin(metrics),
       ...(config.GATEWAY_CACHE ? [responseCachePlugin({ store, metrics, onRedisError })] : []),
     ],
@@ -169,13 +199,17 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   if (config.GATEWAY_SUBSCRIPTIONS) {
     const execute = executeThroughGateway(apollo, log);
     subscriptions = startSubscriptions({
-      schema: () => apiSchema,
+      schema: () => currentApiSchema,
       verify,
-      executeAsViewer: (query, variables, viewerId) =>
-        execute({ query, variables }, viewerId, { bypassResponseCache: true }),
-      executeOperation: (request, viewerId) => execute(request, viewerId, { bypassResponseCache: false }),
-      checkLimits: (document, operation, variables) =>
-        checkQueryLimits(document, operation, variables, queryLimits),
+      executeAsViewer: (query, variables, subscriber) =>
+        execute({ query, variables }, subscriber, { bypassResponseCache: true }),
+      executeOperation: (request, subscriber) => execute(request, subscriber, { bypassResponseCache: false }),
+      // The same demand control and authorization as HTTP operations, before a subscription is accepted.
+      checkOperation: (schema, document, operation, variables, viewer) => {
+        if (!config.GATEWAY_ENFORCE_POLICY) return;
+        demandControl.check(schema, document, operation, variables);
+        authorization.checkSubscription(document, operation, viewer);
+      },
       limits: {
         perConnection: config.GATEWAY_SUBSCRIPTIONS_PER_CONNECTION,
         perProcess: config.GATEWAY_MAX_SUBSCRIPTIONS,
@@ -225,11 +259,20 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         });
       }
       const requestLog = log.child({ requestId });
+      const clientIp = clientAddress(req, config.GATEWAY_TRUST_PROXY);
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: toGraphQLRequest(req, body),
         context: async () => {
           const viewer = await verify(req.headers.authorization);
-          return { viewerId: viewer.userId, requestId, log: requestLog, cacheTags: new Set<string>() };
+          await rateLimits?.request(clientIp, viewer.userId);
+          return {
+            viewerId: viewer.userId,
+            scopes: viewer.scopes,
+            requestId,
+            clientIp,
+            log: requestLog,
+            cacheTags: new Set<string>(),
+          };
         },
       });
       await writeGraphQLResponse(res, response);
@@ -241,7 +284,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       sendJson(res, 500, {
         errors: [
           {
-            message: graphQLError?.message ?? 'internal error',
+            message: (!production && graphQLError?.message) || `internal error (request id ${requestId})`,
             extensions: { code: 'INTERNAL_SERVER_ERROR' },
           },
         ],

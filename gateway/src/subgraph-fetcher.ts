@@ -79,9 +79,11 @@ export function subgraphFetcher({ name, timeoutMs, maxSockets = 128 }: SubgraphF
     'http:': new HttpAgent({ keepAlive: true, maxSockets }),
     'https:': new HttpsAgent({ keepAlive: true, maxSockets }),
   };
+  // Names the subgraph, never its address: the reason (e.g. "connect ECONNREFUSED 10.0.0.7:4001")
+  // is kept for the logs and for development answers, and masked in production (errors/).
   const unavailable = (reason: string) =>
-    new GraphQLError(`subgraph "${name}" is unreachable (${reason})`, {
-      extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: name },
+    new GraphQLError(`subgraph "${name}" is unreachable`, {
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: name, reason },
     });
 
   const fetcher = (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> =>

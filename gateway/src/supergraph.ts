@@ -1,11 +1,13 @@
 import { readFileSync, watch } from 'node:fs';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import type { Logger } from '@aetherial/subgraph-kit';
+import { supergraphForGateway } from './authorization/security-features.js';
 
 /**
  * Serves the supergraph from a file and switches to a new one when the file changes. The gateway
  * validates an update before using it; one that does not build is refused and the old one kept.
- * In-flight requests finish on the schema they started with.
+ * In-flight requests finish on the schema they started with. The gateway gets it with the
+ * authorization features it enforces itself marked as such (see security-features.ts).
  */
 export function supergraphFromFile(
   path: string,
@@ -25,7 +27,7 @@ export function supergraphFromFile(
       }
       if (next === current) return;
       try {
-        update(next);
+        update(supergraphForGateway(next));
         current = next;
         log.info({ path }, 'supergraph reloaded');
         onSwitch?.(true);
@@ -42,7 +44,7 @@ export function supergraphFromFile(
       }
     });
     return {
-      supergraphSdl: current,
+      supergraphSdl: supergraphForGateway(current),
       cleanup: async () => {
         clearTimeout(timer);
         watcher.close();

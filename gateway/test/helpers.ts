@@ -44,11 +44,18 @@ export function testConfig(overrides: Record<string, string>): GatewayConfig {
   });
 }
 
-export function tokenFor(userId: string): Promise<string> {
-  return new SignJWT({})
+export interface TokenOptions {
+  /** The `scope` claim, space-separated in the token: a customer has "customer"; an admin "customer admin catalog:write". */
+  scopes?: string[];
+}
+
+/** A token as core issues it (issuer aetherial-core, audience aetherial-graph, `scope` claim). */
+export function tokenFor(userId: string, options: TokenOptions = {}): Promise<string> {
+  return new SignJWT({ scope: (options.scopes ?? ['customer']).join(' ') })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
     .setIssuer(TOKEN_ISSUER)
+    .setAudience('aetherial-graph')
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(jwtSecret));
 }
@@ -58,7 +65,8 @@ export interface Answer {
   cache: string | null;
   body: {
     data?: Record<string, unknown> | null;
-    errors?: { message: string; extensions?: Record<string, unknown> }[];
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
   };
 }
 

@@ -73,6 +73,8 @@ describe('identical queries in flight at once', () => {
             { id: 'p2', name: 'Desk' },
           ],
         },
+        // slow 1 + products 1 + 20 (no "first": the default list size) × (id 1 + name 1)
+        extensions: { cost: { estimated: 42 } },
       });
     const metrics = await (await fetch(gateway.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/^gateway_subgraph_shared_total\{subgraph="catalog",service="gateway"\} 5$/m);

@@ -124,7 +124,9 @@ function goals(results: VariantResult[]): Goal[] {
   const rps = (r: VariantResult | undefined) => r?.load?.rps;
   const out: Goal[] = [];
   // The no-dedupe variant is there to show what sharing in-flight queries adds, not a product setting.
-  const ours = results.filter((r) => r.variant.kind === 'ours' && r.variant.dedupe !== false);
+  const ours = results.filter(
+    (r) => r.variant.kind === 'ours' && r.variant.dedupe !== false && r.variant.policy !== false,
+  );
   for (const r of ours) {
     const value = rps(r);
     const times = value !== undefined && stock ? value / stock : undefined;
@@ -151,6 +153,20 @@ function goals(results: VariantResult[]): Goal[] {
       });
     }
   }
+  // What authorization and cost analysis cost per request: the same gateway with them switched off.
+  const withPolicy = results.find((r) => r.variant.id === 'ours-nocache-1w');
+  const withoutPolicy = results.find((r) => r.variant.id === 'ours-nopolicy-1w');
+  const kept =
+    rps(withPolicy) !== undefined && rps(withoutPolicy) ? rps(withPolicy)! / rps(withoutPolicy)! : undefined;
+  out.push({
+    goal: 'authorization + cost analysis: at most 5% of uncached throughput',
+    subject: `${withPolicy?.variant.label ?? 'ours, cache off, 1 worker'} vs without them`,
+    measured:
+      kept === undefined
+        ? 'not measured'
+        : `${fixed(rps(withPolicy)!)} vs ${fixed(rps(withoutPolicy)!)} rps (${kept.toFixed(3)}x, overhead ${((1 - kept) * 100).toFixed(1)}%)`,
+    met: kept === undefined ? undefined : kept >= 0.95,
+  });
   return out;
 }
 

@@ -141,7 +141,7 @@ describe('bad input', () => {
     const empty = await gql(`mutation { createPost(input: { title: "   ", body: "x" }) { id } }`, {}, token);
     expect(empty.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
     const anonymous = await gql(`mutation { createPost(input: { title: "Hello", body: "x" }) { id } }`);
-    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED'); // refused by the gateway's @authenticated
     const badEmail = await gql(
       `mutation { signUp(input: { handle: "valid_handle", displayName: "X", email: "nope", password: "long enough pw" }) { token } }`,
     );

@@ -94,6 +94,18 @@ export function subgraphUrl(ns: GraphNamespace, name: SubgraphName, path = '/gra
 }
 
 /** Environment every process of the namespace's graph gets. */
+/**
+ * The whole-graph tests and benchmarks send thousands of requests from one address and sign up
+ * many users: budgets far above what they send, so the limits are still consulted on every request
+ * (their cost is measured) but never refuse one. The limits themselves are tested in gateway/test.
+ */
+export const generousRateLimits: Record<string, string> = {
+  GATEWAY_RATE_LIMIT_PER_IP: '100000000',
+  GATEWAY_RATE_LIMIT_PER_VIEWER: '100000000',
+  GATEWAY_RATE_LIMIT_AUTH_PER_IP: '1000000',
+  GATEWAY_RATE_LIMIT_AUTH_PER_ACCOUNT: '1000000',
+};
+
 export function graphEnv(ns: GraphNamespace): Record<string, string> {
   return {
     NODE_ENV: 'test',
@@ -119,6 +131,7 @@ export function graphEnv(ns: GraphNamespace): Record<string, string> {
     SEMANTIC_INDEXER_GROUP: ns.groups.semantic,
     GATEWAY_PORT: String(ns.gatewayPort),
     GATEWAY_WORKERS: '1',
+    ...generousRateLimits,
     CORE_SUBGRAPH_URL: subgraphUrl(ns, 'core'),
     CONTENT_SUBGRAPH_URL: subgraphUrl(ns, 'content'),
     SOCIAL_SUBGRAPH_URL: subgraphUrl(ns, 'social'),

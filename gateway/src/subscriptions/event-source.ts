@@ -87,7 +87,9 @@ export function startEventSource(options: {
     stop: async () => {
       stopped = true;
       redis.disconnect(); // cuts the blocking XREAD short
-      await loop;
+      // While Redis is unreachable ioredis keeps the pending command queued even after disconnect():
+      // the loop ends whenever that settles; stopping does not wait for it.
+      await Promise.race([loop, new Promise((resolve) => setTimeout(resolve, 200))]);
     },
   };
 }

@@ -3,22 +3,25 @@ import type { ApolloServer } from '@apollo/server';
 import type { Logger } from '@aetherial/subgraph-kit';
 import type { FormattedExecutionResult } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import type { Subscriber } from './viewer.js';
 
 /**
  * Runs an operation through the gateway's Apollo Server (limits, query planning, subgraph calls
- * signed for the viewer, metrics) as `viewerId`. Event queries skip the response cache: a cached
+ * signed for the viewer, metrics) as the subscriber. Event queries skip the response cache: a cached
  * answer from before the event would be delivered as the event's.
  */
 export function executeThroughGateway(apollo: ApolloServer<GatewayContext>, log: Logger) {
   return async (
     request: { query: string; operationName?: string; variables?: Record<string, unknown> },
-    viewerId: string | null,
+    subscriber: Subscriber,
     { bypassResponseCache }: { bypassResponseCache: boolean },
   ): Promise<FormattedExecutionResult> => {
     const requestId = randomUUID();
     const response = await apollo.executeOperation(request, {
       contextValue: {
-        viewerId,
+        viewerId: subscriber.viewerId,
+        scopes: subscriber.scopes,
+        clientIp: subscriber.clientIp,
         requestId,
         log: log.child({ requestId }),
         cacheTags: new Set<string>(),

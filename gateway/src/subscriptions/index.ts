@@ -5,7 +5,7 @@ import type { Logger } from '@aetherial/subgraph-kit';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
 import { startEventSource } from './event-source.js';
-import type { OperationLimitsCheck } from './prepare-subscription.js';
+import type { OperationCheck } from './prepare-subscription.js';
 import type { ExecuteAsViewer } from './resolve-event.js';
 import { createSseHandler, isEventStreamRequest } from './sse-handler.js';
 import { createSubscriptionService, type SubscriptionLimits } from './subscription-service.js';
@@ -35,7 +35,7 @@ export function startSubscriptions(options: {
   executeAsViewer: ExecuteAsViewer;
   /** Queries and mutations a client sends over WebSocket or SSE: exactly as over HTTP. */
   executeOperation: ExecuteOperation;
-  checkLimits: OperationLimitsCheck;
+  checkOperation: OperationCheck;
   limits: SubscriptionLimits;
   redis: Redis;
   stream: string;
@@ -49,7 +49,7 @@ export function startSubscriptions(options: {
   const service = createSubscriptionService({
     schema: options.schema,
     execute: options.executeAsViewer,
-    checkLimits: options.checkLimits,
+    checkOperation: options.checkOperation,
     limits: options.limits,
     registry: options.registry,
     log,

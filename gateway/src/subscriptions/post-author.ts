@@ -1,5 +1,6 @@
 import type { DomainEvent } from '@aetherial/events';
 import type { ExecuteAsViewer } from './resolve-event.js';
+import { GATEWAY_ITSELF } from './viewer.js';
 
 const POST_AUTHOR = `query AetherialEventPostAuthor($id: ID!) { post(id: $id) { author { id } } }`;
 
@@ -19,7 +20,7 @@ export function postAuthorEnricher(options: {
     if (!options.wanted(event.type)) return event;
     const postId = event.payload.postId;
     if (typeof postId !== 'string') return event;
-    const result = await options.execute(POST_AUTHOR, { id: postId }, null);
+    const result = await options.execute(POST_AUTHOR, { id: postId }, GATEWAY_ITSELF);
     const post = result.data?.post as { author?: { id?: unknown } } | null | undefined;
     const postAuthorId = post?.author?.id;
     return typeof postAuthorId === 'string'

@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import type { SubscriptionSelection } from './event-query.js';
+import type { Subscriber } from './viewer.js';
 import { subscriptionRoutes, type SubscriptionArgs, type SubscriptionRoute } from './routes.js';
 
 /** A validated subscription operation, ready to be registered for its events. */
@@ -22,15 +23,19 @@ export interface PreparedSubscription {
   route: SubscriptionRoute;
   args: SubscriptionArgs;
   viewerId: string | null;
+  subscriber: Subscriber;
   selection: SubscriptionSelection;
   /** The client's variables as sent (the event queries pass on the ones they use). */
   variables: Record<string, unknown>;
 }
 
-export type OperationLimitsCheck = (
+/** The gateway's own checks of an operation (demand control, authorization); throws a GraphQLError. */
+export type OperationCheck = (
+  schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
+  subscriber: Subscriber,
 ) => void;
 
 const failure = (message: string, code: string): GraphQLError[] => [
@@ -63,10 +68,11 @@ export function prepareSubscription(options: {
   document: DocumentNode;
   operationName: string | null | undefined;
   variables: Record<string, unknown> | null | undefined;
-  viewerId: string | null;
-  checkLimits: OperationLimitsCheck;
+  subscriber: Subscriber;
+  checkOperation: OperationCheck;
 }): PreparedSubscription | readonly GraphQLError[] {
-  const { schema, document, viewerId } = options;
+  const { schema, document, subscriber } = options;
+  const { viewerId } = subscriber;
   const variables = options.variables ?? {};
   const errors = validate(schema, document);
   if (errors.length > 0) return errors;
@@ -75,7 +81,7 @@ export function prepareSubscription(options: {
   if (operation.operation !== 'subscription')
     return failure(`expected a subscription, got a ${operation.operation}`, 'BAD_USER_INPUT');
   try {
-    options.checkLimits(document, operation, variables);
+    options.checkOperation(schema, document, operation, variables, subscriber);
   } catch (error) {
     if (error instanceof GraphQLError) return [error];
     throw error;
@@ -111,6 +117,7 @@ export function prepareSubscription(options: {
     route,
     args,
     viewerId,
+    subscriber,
     selection: {
       selectionSet: field.selectionSet,
       fragments,

@@ -2,12 +2,13 @@ import type { DomainEvent } from '@aetherial/events';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { eventQuery } from './event-query.js';
 import type { PreparedSubscription } from './prepare-subscription.js';
+import type { Subscriber } from './viewer.js';
 
 /** Runs a query through the gateway (planning, subgraph calls, limits) as the given viewer. */
 export type ExecuteAsViewer = (
   query: string,
   variables: Record<string, unknown>,
-  viewerId: string | null,
+  subscriber: Subscriber,
 ) => Promise<FormattedExecutionResult>;
 
 /** What a subscriber receives for one event; undefined when the event is not visible to them. */
@@ -29,12 +30,12 @@ export function eventResolver(options: { schema: () => GraphQLSchema; execute: E
     if (!payload) return undefined;
     const query = eventQuery(options.schema(), subscription.selection, payload, subscription.variables);
     if (query.query === null) return { data: { [subscription.responseKey]: query.assemble({}) } };
-    const key = `${subscription.viewerId ?? ''}\n${subscription.responseKey}\n${query.query}\n${JSON.stringify(query.variables)}`;
+    const key = `${subscription.viewerId ?? ''}\n${subscription.subscriber.scopes.join(' ')}\n${subscription.responseKey}\n${query.query}\n${JSON.stringify(query.variables)}`;
     let byQuery = shared.get(event);
     if (!byQuery) shared.set(event, (byQuery = new Map()));
     let pending = byQuery.get(key);
     if (!pending) {
-      pending = options.execute(query.query, query.variables, subscription.viewerId).then((result) => {
+      pending = options.execute(query.query, query.variables, subscription.subscriber).then((result) => {
         const value = query.assemble(result.data);
         if (value === undefined) {
           const invisible = (result.errors ?? []).every((error) =>

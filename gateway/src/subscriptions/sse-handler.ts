@@ -45,7 +45,11 @@ export function createSseHandler(options: {
     onSubscribe: async (req, params) => {
       let viewer;
       try {
-        viewer = await connectionViewer(options.verify, req.headers.get('authorization') ?? undefined);
+        viewer = await connectionViewer(
+          options.verify,
+          req.headers.get('authorization') ?? undefined,
+          req.raw.socket.remoteAddress ?? 'unknown',
+        );
       } catch (error) {
         return refusal(
           401,
@@ -66,7 +70,7 @@ export function createSseHandler(options: {
             ...(params.operationName ? { operationName: params.operationName } : {}),
             ...(params.variables ? { variables: params.variables } : {}),
           },
-          viewer.viewerId,
+          viewer,
         );
         return { data: null, ...result } as never;
       }
@@ -75,7 +79,7 @@ export function createSseHandler(options: {
         document,
         operationName: params.operationName,
         variables: params.variables,
-        viewerId: viewer.viewerId,
+        subscriber: viewer,
         onSlowConsumer: (slow) => slow.end('slow-consumer', slowConsumerError(service.limits.maxQueued)),
       });
       if (!(subscription instanceof EventSubscription)) {

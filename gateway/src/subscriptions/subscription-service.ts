@@ -4,7 +4,8 @@ import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type Gr
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { EventSubscription, type EndReason } from './event-subscription.js';
 import { postAuthorEnricher } from './post-author.js';
-import { prepareSubscription, type OperationLimitsCheck } from './prepare-subscription.js';
+import { prepareSubscription, type OperationCheck } from './prepare-subscription.js';
+import type { Subscriber } from './viewer.js';
 import { SubscriptionRegistry } from './registry.js';
 import { eventResolver, type ExecuteAsViewer } from './resolve-event.js';
 
@@ -29,7 +30,7 @@ export interface SubscriptionService {
     document: DocumentNode;
     operationName: string | null | undefined;
     variables: Record<string, unknown> | null | undefined;
-    viewerId: string | null;
+    subscriber: Subscriber;
     onSlowConsumer: (subscription: EventSubscription) => void;
   }) => EventSubscription | readonly GraphQLError[];
   /** Hands an event from the stream to the subscriptions it is for (in stream order: await it). */
@@ -52,7 +53,7 @@ export const slowConsumerError = (maxQueued: number): FormattedExecutionResult =
 export function createSubscriptionService(options: {
   schema: () => GraphQLSchema | undefined;
   execute: ExecuteAsViewer;
-  checkLimits: OperationLimitsCheck;
+  checkOperation: OperationCheck;
   limits: SubscriptionLimits;
   registry: Registry;
   log: Logger;
@@ -113,7 +114,8 @@ export function createSubscriptionService(options: {
       if (handed > 0) metrics.events.inc({ type: event.type }, handed);
     },
     endAll: (reason) => subscriptions.endAll(reason),
-    subscribe: ({ transport, document, operationName, variables, viewerId, onSlowConsumer }) => {
+    subscribe: ({ transport, document, operationName, variables, subscriber, onSlowConsumer }) => {
+      const { viewerId } = subscriber;
       const schema = options.schema();
       if (!schema)
         return [
@@ -133,8 +135,8 @@ export function createSubscriptionService(options: {
         document,
         operationName,
         variables,
-        viewerId,
-        checkLimits: options.checkLimits,
+        subscriber,
+        checkOperation: options.checkOperation,
       });
       if (!('fieldName' in prepared)) return prepared;
       const subscription = new EventSubscription(prepared, {

@@ -13,12 +13,18 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventSubscription } from './event-subscription.js';
 import { slowConsumerError, type SubscriptionService } from './subscription-service.js';
-import { atExpiry, connectionViewer, TOKEN_EXPIRED, type VerifyAuthorization } from './viewer.js';
+import {
+  atExpiry,
+  connectionViewer,
+  TOKEN_EXPIRED,
+  type Subscriber,
+  type VerifyAuthorization,
+} from './viewer.js';
 
 /** Runs a query or mutation sent over a subscription transport through the gateway, as HTTP would. */
 export type ExecuteOperation = (
   request: { query: string; operationName?: string; variables?: Record<string, unknown> },
-  viewerId: string | null,
+  subscriber: Subscriber,
 ) => Promise<FormattedExecutionResult>;
 
 /** Close codes: graphql-ws's 4401 (its client does not retry it) and a policy violation. */
@@ -27,13 +33,13 @@ export const CLOSE_SLOW_CONSUMER = 1008;
 export const CLOSE_GOING_AWAY = 1001;
 
 interface ConnectionState {
-  viewerId: string | null;
+  subscriber: Subscriber;
   stopExpiryTimer: () => void;
 }
 
 type OperationContext =
   | { kind: 'subscription'; subscription: EventSubscription }
-  | { kind: 'operation'; query: string; viewerId: string | null };
+  | { kind: 'operation'; query: string; subscriber: Subscriber };
 
 const errorsOf = (error: unknown): GraphQLError[] =>
   error instanceof GraphQLError
@@ -72,11 +78,15 @@ export function createWsServer(options: {
       onConnect: async (ctx: Context<Record<string, unknown> | undefined, Extra>) => {
         const { socket } = ctx.extra;
         try {
-          const viewer = await connectionViewer(options.verify, ctx.connectionParams?.authorization);
+          const viewer = await connectionViewer(
+            options.verify,
+            ctx.connectionParams?.authorization,
+            ctx.extra.request.socket.remoteAddress ?? 'unknown',
+          );
           const stopExpiryTimer = atExpiry(viewer.expiresAt, () =>
             socket.close(CLOSE_UNAUTHORIZED, TOKEN_EXPIRED),
           );
-          connections.set(socket, { viewerId: viewer.viewerId, stopExpiryTimer });
+          connections.set(socket, { subscriber: viewer, stopExpiryTimer });
           return true;
         } catch (error) {
           socket.close(CLOSE_UNAUTHORIZED, errorsOf(error)[0]!.message);
@@ -112,7 +122,7 @@ export function createWsServer(options: {
           const contextValue: OperationContext = {
             kind: 'operation',
             query: payload.query,
-            viewerId: connection.viewerId,
+            subscriber: connection.subscriber,
           };
           return { ...base, contextValue };
         }
@@ -130,7 +140,7 @@ export function createWsServer(options: {
           document,
           operationName: payload.operationName,
           variables: payload.variables,
-          viewerId: connection.viewerId,
+          subscriber: connection.subscriber,
           onSlowConsumer: closeSlowConsumer(ctx.extra.socket),
         });
         if (!(subscription instanceof EventSubscription)) return [...subscription];
@@ -151,7 +161,7 @@ export function createWsServer(options: {
             ...(args.operationName ? { operationName: args.operationName } : {}),
             ...(args.variableValues ? { variables: args.variableValues as Record<string, unknown> } : {}),
           },
-          context.viewerId,
+          context.subscriber,
         );
         return result as never;
       },

@@ -7,7 +7,7 @@ export function createMetrics(service: string) {
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'graphql_requests_total',
-    help: 'GraphQL requests by operation and outcome',
+    help: 'GraphQL requests by operation type (query, mutation, subscription) and outcome',
     labelNames: ['operation', 'outcome'] as const,
     registers: [registry],
   });

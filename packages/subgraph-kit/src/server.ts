@@ -55,12 +55,20 @@ export interface RunningSubgraph {
   stop: () => Promise<void>;
 }
 
-function operationLabel(body: unknown): string {
-  if (typeof body === 'object' && body !== null && 'operationName' in body) {
-    const name = (body as { operationName?: unknown }).operationName;
-    if (typeof name === 'string' && name.length > 0 && name.length < 100) return name;
-  }
-  return 'anonymous';
+/**
+ * The `operation` label of the request metrics: the operation's type (query, mutation,
+ * subscription), never its name. Names are chosen by clients (the gateway's subgraph operations
+ * are named after the client's), and a label taking any value a client sends grows the metrics
+ * without bound.
+ */
+function operationLabel(body: unknown): 'query' | 'mutation' | 'subscription' | 'unknown' {
+  if (typeof body !== 'object' || body === null || !('query' in body)) return 'unknown';
+  const query = (body as { query?: unknown }).query;
+  if (typeof query !== 'string') return 'unknown';
+  const keyword = /^(?:\s|#[^\n]*\n)*(query|mutation|subscription|\{)/.exec(query)?.[1];
+  return keyword === '{'
+    ? 'query'
+    : ((keyword as 'query' | 'mutation' | 'subscription' | undefined) ?? 'unknown');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { generousRateLimits } from '../../graph/namespace.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -14,6 +15,8 @@ export interface GatewayVariant {
   cache: boolean;
   /** Ours: identical in-flight subgraph queries share one call (GATEWAY_DEDUPE_INFLIGHT, on by default). */
   dedupe?: boolean;
+  /** Ours: authorization directives and demand control before planning (GATEWAY_ENFORCE_POLICY, on by default). */
+  policy?: boolean;
   /** Serving processes: cluster workers (ours) or forks (Hive); 1 = a single process. */
   processes: number;
   /** How it is started, for the report. */
@@ -77,6 +80,17 @@ export function gatewayVariants(workers: number): GatewayVariant[] {
     describe:
       'gateway/src/index.ts, GATEWAY_CACHE=false, GATEWAY_DEDUPE_INFLIGHT=false, GATEWAY_WORKERS=1, LOG_LEVEL=warn',
   });
+  // The same gateway without authorization and cost analysis: what they cost per request.
+  variants.push({
+    id: 'ours-nopolicy-1w',
+    label: 'ours, cache off, no authorization/cost analysis, 1 worker',
+    kind: 'ours',
+    cache: false,
+    policy: false,
+    processes: 1,
+    describe:
+      'gateway/src/index.ts, GATEWAY_CACHE=false, GATEWAY_ENFORCE_POLICY=false, GATEWAY_WORKERS=1, LOG_LEVEL=warn',
+  });
   const counts = workers > 1 ? [1, workers] : [1];
   for (const cache of [false, true]) {
     for (const processes of counts) {
@@ -110,8 +124,10 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
           GATEWAY_PORT: String(context.port),
           GATEWAY_CACHE: String(variant.cache),
           GATEWAY_DEDUPE_INFLIGHT: String(variant.dedupe ?? true),
+          GATEWAY_ENFORCE_POLICY: String(variant.policy ?? true),
           GATEWAY_WORKERS: String(variant.processes),
           REDIS_URL: context.redisUrl,
+          ...generousRateLimits,
         },
       };
     case 'apollo-stock':
