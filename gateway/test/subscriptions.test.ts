@@ -316,6 +316,21 @@ describe('subscriptions over graphql-ws', () => {
     ]);
   });
 
+  it('refuses a subscription touching a field the viewer may not read, as over HTTP', async () => {
+    const query = `subscription { postAdded(filter: { tags: ["private"] }) { title author { email } } }`;
+    const anonymous = subscribe(ws(), query);
+    expect(await anonymous.ended).toEqual([
+      { message: 'User.email needs a signed-in viewer', extensions: { code: 'UNAUTHORIZED' } },
+    ]);
+    const signedIn = subscribe(ws(bobToken), query);
+    await live(signedIn, () => createPost(aliceToken, 'private marker', { tags: ['private'] }));
+    await createPost(aliceToken, 'for signed-in eyes', { tags: ['private'] });
+    let value = { title: '', author: { email: '' } };
+    while (value.title !== 'for signed-in eyes')
+      value = (await signedIn.next()).data?.postAdded as typeof value;
+    expect(value.author.email).toBe(`${alice}@example.com`);
+  });
+
   it('does not lose the events that arrive while the previous one is being resolved', async () => {
     const added = subscribe(
       ws(bobToken),
