@@ -63,6 +63,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_SUBSCRIPTION_QUEUE: z.coerce.number().int().min(1).default(100),
   /** WebSocket ping interval; a connection that misses a pong within it is dropped. */
   GATEWAY_SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
+  /** What a browser gets on GET /graphql (src/explorer/mode.ts): graphiql in development, off in production. */
+  GATEWAY_EXPLORER: z.enum(['graphiql', 'sandbox', 'off']).optional(),
   APOLLO_KEY: z.string().optional(),
   APOLLO_GRAPH_REF: z.string().optional(),
 });

@@ -4,8 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { Redis } from 'ioredis';
 import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import {
@@ -32,6 +30,7 @@ import { GatewayAuthorization } from './authorization/index.js';
 import { DemandControl } from './demand-control/index.js';
 import { codeLabel } from './errors/known-codes.js';
 import { errorMaskingPlugin } from './errors/mask-errors.js';
+import { createExplorer } from './explorer/index.js';
 import { createGatewayMetrics } from './metrics.js';
 import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
 import { supergraphFromFile } from './supergraph.js';
@@ -143,6 +142,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     : undefined;
 
   const httpServer = createServer();
+  const explorer = createExplorer(config, log);
   const verify = tokenVerifier(config.JWT_SECRET);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: config.GATEWAY_ENFORCE_POLICY ? authorization.wrap(gateway) : gateway,
@@ -154,9 +154,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     logger: log,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      explorer.landingPage,
       // Before planning, in this order: demand control measures the client's own document, then
       // authorization takes out what the viewer may not read.
       ...(config.GATEWAY_ENFORCE_POLICY ? [demandControl.plugin()] : []),
@@ -246,6 +244,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         res.setHeader('content-type', metrics.registry.contentType);
         return res.end(await metrics.registry.metrics());
       }
+      if (explorer.handle(req, res, path ?? '/')) return;
       if (path !== '/' && path !== '/graphql')
         return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
       if (subscriptions && isEventStreamRequest(req)) return subscriptions.handleEventStream(req, res);

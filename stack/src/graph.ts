@@ -29,6 +29,7 @@ const services: Service[] = [
   { name: 'search', workspace: 'subgraphs/search', port: 4004 },
   // Embedding is CPU-bound: the indexer runs in its own process so queries never wait behind it.
   { name: 'semantic', workspace: 'subgraphs/semantic', port: 4005, env: { SEMANTIC_RUN_INDEXER: 'false' } },
+  { name: 'analytics', workspace: 'subgraphs/analytics', port: 4006 },
 ];
 const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
 const children: { name: string; child: ChildProcess }[] = [];
@@ -92,13 +93,15 @@ async function main(): Promise<void> {
   });
   say('stack', `ready: ${reports.map((r) => `${r.store} ${r.state}`).join(', ')}`);
 
-  // Generated code (Prisma client, resolver types) is git-ignored: a fresh clone has none yet.
+  // Generated code (Prisma client, resolver types) and the explorer's files are git-ignored: a
+  // fresh clone has none yet. Turbo's cache makes both instant when nothing changed.
   await runToEnd('codegen', join(repoRoot, 'node_modules/.bin/turbo'), [
     'run',
     'codegen',
+    'explorer:build',
     '--output-logs=errors-only',
   ]);
-  say('codegen', 'generated code is up to date');
+  say('codegen', 'generated code and the explorer are up to date');
 
   await runToEnd('compose', process.execPath, ['--import', 'tsx', 'gateway/src/compose/cli.ts']);
   say('compose', 'supergraph.graphql composed from supergraph.yaml');
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
   await waitReady('gateway', `http://127.0.0.1:${gatewayPort}/ready`, gateway);
   const url = `http://127.0.0.1:${gatewayPort}/graphql`;
   console.log(`\n  Aetherial graph ready in ${elapsed().trim()}\n\n  Gateway:        ${url}`);
-  console.log(`  Apollo Sandbox: open ${url} in a browser`);
+  console.log(`  Explorer:       open ${url} in a browser (GATEWAY_EXPLORER=graphiql|sandbox|off)`);
   console.log(
     `  Logs:           ${join(dataDir, 'logs')}/<service>.log\n  Stop:           Ctrl-C (stores keep running; npm run stack -- down)\n`,
   );

@@ -3,6 +3,7 @@
  * `npm run stack -- up` started (or the external store an *_URL variable points at).
  */
 import { randomUUID } from 'node:crypto';
+import { flux, InfluxDB, Point } from '@influxdata/influxdb-client';
 import { Client as OpenSearch } from '@opensearch-project/opensearch';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
@@ -122,6 +123,41 @@ describe('stack smoke', () => {
     } finally {
       await client.collections.delete(name).catch(() => undefined);
       await client.close();
+    }
+  });
+
+  it('influxdb: a point written twice at the same series and time counts once in a Flux sum', async () => {
+    const base = url('influxdb');
+    const database = `smoke_${runId.replace(/[^a-z0-9]/gi, '')}`;
+    // Databases are made with InfluxQL on the 1.x API; the v2 client writes and reads inside them.
+    const influxql = async (q: string) => {
+      const response = await fetch(new URL('/query', base), {
+        method: 'POST',
+        body: new URLSearchParams({ q }),
+      });
+      expect(response.status).toBe(200);
+    };
+    await influxql(`CREATE DATABASE "${database}"`);
+    const client = new InfluxDB({ url: base.toString().replace(/\/$/, ''), token: '' });
+    try {
+      const writer = client.getWriteApi('', `${database}/autogen`, 'ns');
+      const at = 1_750_000_000_000_000_000n;
+      const point = (value: number, offset: bigint) =>
+        new Point('smoke')
+          .tag('post', 'p1')
+          .intField('count', value)
+          .timestamp(String(at + offset));
+      writer.writePoints([point(1, 0n), point(1, 0n), point(1, 7n)]);
+      await writer.close();
+      const rows = await client.getQueryApi('').collectRows<{ _value: number }>(
+        flux`from(bucket: ${`${database}/autogen`})
+          |> range(start: 2025-01-01T00:00:00Z)
+          |> filter(fn: (r) => r._measurement == "smoke" and r.post == ${'p1'})
+          |> sum()`,
+      );
+      expect(rows.map((row) => row._value)).toEqual([2]);
+    } finally {
+      await influxql(`DROP DATABASE "${database}"`).catch(() => undefined);
     }
   });
 });

@@ -99,6 +99,16 @@ export async function resetNamespace(ns: GraphNamespace): Promise<void> {
   await search.indices.delete({ index: `${ns.searchAlias}*` }).catch(() => undefined);
   await search.close();
   await dropSemanticCollections(ns);
+  await dropInfluxDatabase(ns);
+}
+
+/** Analytics keeps the namespace's points in an InfluxDB database named like its other databases. */
+async function dropInfluxDatabase(ns: GraphNamespace): Promise<void> {
+  const response = await fetch(new URL('/query', ns.influxdbUrl), {
+    method: 'POST',
+    body: new URLSearchParams({ q: `DROP DATABASE "${ns.database}"` }),
+  });
+  if (!response.ok) throw new Error(`could not drop InfluxDB database ${ns.database}: ${response.status}`);
 }
 
 /**
@@ -172,7 +182,7 @@ function start(
 }
 
 /**
- * Starts the five subgraphs (in parallel) and then the gateways (by default one, `gateway` on the
+ * Starts the subgraphs (in parallel) and then the gateways (by default one, `gateway` on the
  * namespace's gateway port), each in its own process, logging to `.data/logs/<namespace>/<name>.log`.
  */
 export async function startGraph(

@@ -8,7 +8,7 @@
  */
 import { freePort } from '@aetherial/subgraph-kit';
 
-export const SUBGRAPHS = ['core', 'content', 'social', 'search', 'semantic'] as const;
+export const SUBGRAPHS = ['core', 'content', 'social', 'search', 'semantic', 'analytics'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 export interface GraphNamespace {
@@ -23,11 +23,12 @@ export interface GraphNamespace {
   neo4jUrl: string;
   searchUrl: string;
   weaviateUrl: string;
+  influxdbUrl: string;
   eventsStream: string;
   searchAlias: string;
   semanticCollection: string;
   /** The read models' consumer groups on `eventsStream`. */
-  groups: { search: string; semantic: string; social: string };
+  groups: { search: string; semantic: string; social: string; analytics: string };
   gatewayPort: number;
   ports: Record<SubgraphName, number>;
   gatewaySecret: string;
@@ -69,6 +70,7 @@ export function defineNamespace(spec: NamespaceSpec): GraphNamespace {
     neo4jUrl: process.env.NEO4J_URL ?? 'bolt://127.0.0.1:7687',
     searchUrl: process.env.SEARCH_URL ?? 'http://127.0.0.1:9200',
     weaviateUrl: process.env.WEAVIATE_URL ?? 'http://127.0.0.1:8080',
+    influxdbUrl: process.env.INFLUXDB_URL ?? 'http://127.0.0.1:8086',
     eventsStream: spec.eventsStream ?? `aetherial:${spec.name}:events`,
     searchAlias: `aetherial-${spec.name}-search`,
     semanticCollection: `Post${capitalised}`,
@@ -77,6 +79,7 @@ export function defineNamespace(spec: NamespaceSpec): GraphNamespace {
       search: 'search-indexer',
       semantic: `${spec.name}-semantic-indexer`,
       social: `${spec.name}-social-projector`,
+      analytics: `${spec.name}-analytics-recorder`,
     },
     gatewayPort: spec.gatewayPort,
     ports: spec.ports,
@@ -117,6 +120,9 @@ export function graphEnv(ns: GraphNamespace): Record<string, string> {
     NEO4J_URL: ns.neo4jUrl,
     SEARCH_URL: ns.searchUrl,
     WEAVIATE_URL: ns.weaviateUrl,
+    INFLUXDB_URL: ns.influxdbUrl,
+    // The InfluxDB database of the namespace is named like its PostgreSQL and MongoDB ones.
+    INFLUXDB_DATABASE: ns.database,
     EVENTS_STREAM: ns.eventsStream,
     SEARCH_ALIAS: ns.searchAlias,
     SEMANTIC_COLLECTION: ns.semanticCollection,
@@ -127,8 +133,10 @@ export function graphEnv(ns: GraphNamespace): Record<string, string> {
     SOCIAL_PORT: String(ns.ports.social),
     SEARCH_PORT: String(ns.ports.search),
     SEMANTIC_PORT: String(ns.ports.semantic),
+    ANALYTICS_PORT: String(ns.ports.analytics),
     SOCIAL_PROJECTOR_GROUP: ns.groups.social,
     SEMANTIC_INDEXER_GROUP: ns.groups.semantic,
+    ANALYTICS_RECORDER_GROUP: ns.groups.analytics,
     GATEWAY_PORT: String(ns.gatewayPort),
     GATEWAY_WORKERS: '1',
     ...generousRateLimits,
@@ -137,10 +145,11 @@ export function graphEnv(ns: GraphNamespace): Record<string, string> {
     SOCIAL_SUBGRAPH_URL: subgraphUrl(ns, 'social'),
     SEARCH_SUBGRAPH_URL: subgraphUrl(ns, 'search'),
     SEMANTIC_SUBGRAPH_URL: subgraphUrl(ns, 'semantic'),
+    ANALYTICS_SUBGRAPH_URL: subgraphUrl(ns, 'analytics'),
   };
 }
 
-/** Free ports for a gateway and the five subgraphs. */
+/** Free ports for a gateway and the subgraphs. */
 export async function freePorts(): Promise<{ gatewayPort: number; ports: Record<SubgraphName, number> }> {
   const taken = new Set<number>();
   const next = async () => {

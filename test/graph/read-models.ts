@@ -17,7 +17,12 @@ export interface ReadModelWait {
  * so the tests start from caught-up search, semantic and social stores.
  */
 export async function waitForReadModels(ns: GraphNamespace, options: ReadModelWait = {}): Promise<void> {
-  const groups = options.groups ?? [ns.groups.search, ns.groups.semantic, ns.groups.social];
+  const groups = options.groups ?? [
+    ns.groups.search,
+    ns.groups.semantic,
+    ns.groups.social,
+    ns.groups.analytics,
+  ];
   const timeoutMs = options.timeoutMs ?? 240_000;
   const redis = new Redis(ns.redisUrl);
   const deadline = Date.now() + timeoutMs;

@@ -2,7 +2,13 @@ import { GraphQLError } from 'graphql';
 
 /** Error codes clients can rely on (`extensions.code`). */
 export type ErrorCode =
-  'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'UNAVAILABLE';
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'CONFLICT'
+  | 'UNAVAILABLE'
+  | 'RATE_LIMITED';
 
 export function graphQLError(
   code: ErrorCode,

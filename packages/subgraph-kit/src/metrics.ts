@@ -20,7 +20,7 @@ export function createMetrics(service: string) {
   });
   const storeRequests = new Counter({
     name: 'store_requests_total',
-    help: 'Round trips to a store, counted at the driver: SQL statements, MongoDB commands, Cypher queries, search engine HTTP requests, Weaviate requests',
+    help: 'Round trips to a store, counted at the driver: SQL statements, MongoDB commands, Cypher queries, search engine HTTP requests, Weaviate requests, InfluxDB HTTP requests',
     labelNames: ['store'] as const,
     registers: [registry],
   });
@@ -31,7 +31,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 /** The `store` label of `store_requests_total`. */
 export type StoreName =
-  'postgres' | 'mongodb' | 'neo4j' | 'opensearch' | 'elasticsearch' | 'weaviate' | 'redis';
+  'postgres' | 'mongodb' | 'neo4j' | 'opensearch' | 'elasticsearch' | 'weaviate' | 'redis' | 'influxdb';
 
 /** Counts round trips to one store; what a store module takes, so it need not know prom-client. */
 export interface StoreRequestCounter {

@@ -1,5 +1,6 @@
 import type { StoreDef } from '../store.js';
 import { ferretdb } from './ferretdb.js';
+import { influxdb } from './influxdb.js';
 import { neo4j } from './neo4j.js';
 import { opensearch } from './opensearch.js';
 import { postgres } from './postgres.js';
@@ -7,7 +8,7 @@ import { redis } from './redis.js';
 import { weaviate } from './weaviate.js';
 
 /** Every store of the stack, in the order tables print them. */
-export const stores: StoreDef[] = [postgres, redis, ferretdb, neo4j, opensearch, weaviate];
+export const stores: StoreDef[] = [postgres, redis, ferretdb, neo4j, opensearch, weaviate, influxdb];
 
 export function storeNamed(name: string): StoreDef {
   const store = stores.find((candidate) => candidate.name === name);

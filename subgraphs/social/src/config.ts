@@ -25,6 +25,8 @@ export const socialConfigSchema = baseConfigSchema.extend({
   SOCIAL_ALLOW_UNSIGNED: flag(false),
   /** Runs the projector of content/core events in this process. */
   SOCIAL_PROJECTOR: flag(true),
+  /** Publishes social's own events (likes, follows) from its Neo4j outbox in this process. */
+  SOCIAL_RELAY: flag(true),
   EVENTS_STREAM: z.string().min(1).default(DEFAULT_EVENTS_STREAM),
   SOCIAL_PROJECTOR_GROUP: z.string().min(1).default('social-projector'),
   /** Stable per replica, so a restarted replica resumes its own pending entries first. */

@@ -1,5 +1,6 @@
 import { Graph, int } from './neo4j.js';
 import type { FollowDirection } from './models.js';
+import { createEventWhen, outboxEvent } from './outbox.js';
 
 /** A keyset position in a list ordered newest first: (time, id), both descending. */
 export interface KeysetPosition {
@@ -59,10 +60,15 @@ const followPattern: Record<FollowDirection, string> = {
 
 /**
  * The follow graph and likes: every method is one Cypher query, batched over its keys with
- * UNWIND where a field is resolved for many parents.
+ * UNWIND where a field is resolved for many parents. A like, unlike, follow or unfollow that
+ * changes the graph records its domain event in the same query (the outbox, outbox.ts), which the
+ * relay publishes to `eventsStream`.
  */
 export class SocialStore {
-  constructor(readonly graph: Graph) {}
+  constructor(
+    readonly graph: Graph,
+    private readonly eventsStream: string,
+  ) {}
 
   followCounts(userIds: readonly string[]): Promise<FollowCounts[]> {
     return this.graph.read<FollowCounts>(
@@ -186,52 +192,80 @@ export class SocialStore {
    * began (unchanged if it existed), or null when the user is unknown.
    */
   async follow(viewerId: string, userId: string, now: Date): Promise<string | null> {
+    const event = outboxEvent(this.eventsStream, 'UserFollowed', `${viewerId}:${userId}`, now, {
+      followerId: viewerId,
+      followeeId: userId,
+    });
     const rows = await this.graph.write<{ followedAt: string }>(
       `MATCH (target:User {id: $userId})
        MERGE (viewer:User {id: $viewerId})
        MERGE (viewer)-[follow:FOLLOWS]->(target)
-         ON CREATE SET follow.at = $now
+         ON CREATE SET follow.at = $now, follow.createdBy = $event.eventId
+       WITH follow, follow.createdBy = $event.eventId AS created
+       REMOVE follow.createdBy
+       ${createEventWhen('created')}
        RETURN follow.at AS followedAt`,
-      { viewerId, userId, now: now.toISOString() },
+      { viewerId, userId, now: now.toISOString(), event },
     );
     return rows[0]?.followedAt ?? null;
   }
 
   /** Removes the follow if any; false when the user is unknown. */
-  async unfollow(viewerId: string, userId: string): Promise<boolean> {
+  async unfollow(viewerId: string, userId: string, now = new Date()): Promise<boolean> {
+    const event = outboxEvent(this.eventsStream, 'UserUnfollowed', `${viewerId}:${userId}`, now, {
+      followerId: viewerId,
+      followeeId: userId,
+    });
     const rows = await this.graph.write<{ id: string }>(
       `MATCH (target:User {id: $userId})
        OPTIONAL MATCH (:User {id: $viewerId})-[follow:FOLLOWS]->(target)
+       WITH target, follow, follow IS NOT NULL AS existed
        DELETE follow
+       WITH target, existed
+       ${createEventWhen('existed')}
        RETURN target.id AS id`,
-      { viewerId, userId },
+      { viewerId, userId, event },
     );
     return rows.length > 0;
   }
 
   /** Records the viewer's like once; false when the post is unknown or not visible to the viewer. */
   async like(viewerId: string, postId: string, now: Date): Promise<boolean> {
+    const event = outboxEvent(this.eventsStream, 'PostLiked', `${postId}:${viewerId}`, now, {
+      postId,
+      userId: viewerId,
+    });
     const rows = await this.graph.write<{ id: string }>(
       `MATCH (post:Post {id: $postId})
        WHERE ${visiblePost('post')}
        MERGE (viewer:User {id: $viewerId})
        MERGE (viewer)-[like:LIKED]->(post)
-         ON CREATE SET like.at = $now
+         ON CREATE SET like.at = $now, like.createdBy = $event.eventId
+       WITH post, like, like.createdBy = $event.eventId AS created
+       REMOVE like.createdBy
+       ${createEventWhen('created')}
        RETURN post.id AS id`,
-      { viewerId, postId, now: now.toISOString() },
+      { viewerId, postId, now: now.toISOString(), event },
     );
     return rows.length > 0;
   }
 
   /** Removes the viewer's like if any; false when the post is unknown or not visible to the viewer. */
-  async unlike(viewerId: string, postId: string): Promise<boolean> {
+  async unlike(viewerId: string, postId: string, now = new Date()): Promise<boolean> {
+    const event = outboxEvent(this.eventsStream, 'PostUnliked', `${postId}:${viewerId}`, now, {
+      postId,
+      userId: viewerId,
+    });
     const rows = await this.graph.write<{ id: string }>(
       `MATCH (post:Post {id: $postId})
        WHERE ${visiblePost('post')}
        OPTIONAL MATCH (:User {id: $viewerId})-[like:LIKED]->(post)
+       WITH post, like, like IS NOT NULL AS existed
        DELETE like
+       WITH post, existed
+       ${createEventWhen('existed')}
        RETURN post.id AS id`,
-      { viewerId, postId },
+      { viewerId, postId, event },
     );
     return rows.length > 0;
   }

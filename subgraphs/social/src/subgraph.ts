@@ -1,4 +1,4 @@
-import type { RunningConsumer } from '@aetherial/events';
+import { startOutboxRelay, type RunningConsumer, type RunningRelay } from '@aetherial/events';
 import {
   createLogger,
   createMetrics,
@@ -14,6 +14,7 @@ import type { SocialConfig } from './config.js';
 import type { SocialContext } from './context.js';
 import { createLoaders } from './loaders.js';
 import { createDriver, ensureSchema, Graph, type Driver } from './neo4j.js';
+import { Neo4jOutbox } from './outbox.js';
 import { startProjector } from './projector.js';
 import { resolvers } from './resolvers.js';
 import { SocialStore } from './store.js';
@@ -37,22 +38,35 @@ export async function createSubgraph(
   const driver = dependencies.driver ?? createDriver(config);
   const metrics = createMetrics('social');
   const graph = new Graph(driver, config.NEO4J_DATABASE, storeRequestCounter(metrics, 'neo4j'));
-  const store = new SocialStore(graph);
-  let projectorRedis: Redis | undefined;
+  const store = new SocialStore(graph, config.EVENTS_STREAM);
+  // The relay publishes on it, the projector reads on a duplicate of it.
+  const redis =
+    config.SOCIAL_RELAY || config.SOCIAL_PROJECTOR
+      ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null })
+      : undefined;
   let projector: RunningConsumer | undefined;
+  let relay: RunningRelay | undefined;
   const closeStores = async () => {
+    await relay?.stop();
     await projector?.stop();
-    projectorRedis?.disconnect();
+    redis?.disconnect();
     if (!dependencies.driver) await driver.close();
   };
 
   try {
     await ensureSchema(graph);
-    if (config.SOCIAL_PROJECTOR) {
-      projectorRedis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null });
+    if (config.SOCIAL_RELAY && redis) {
+      relay = startOutboxRelay({
+        outbox: new Neo4jOutbox(graph, config.EVENTS_STREAM),
+        redis,
+        log: log.child({ component: 'relay' }),
+        stream: config.EVENTS_STREAM,
+      });
+    }
+    if (config.SOCIAL_PROJECTOR && redis) {
       projector = startProjector({
         graph,
-        redis: projectorRedis,
+        redis,
         log,
         stream: config.EVENTS_STREAM,
         group: config.SOCIAL_PROJECTOR_GROUP,

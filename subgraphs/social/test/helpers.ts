@@ -18,6 +18,7 @@ export function testConfig(overrides: Record<string, string> = {}): SocialConfig
     LOG_LEVEL: 'silent',
     SOCIAL_PORT: '0',
     SOCIAL_PROJECTOR: 'false',
+    SOCIAL_RELAY: 'false',
     ...overrides,
   });
 }

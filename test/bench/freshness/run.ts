@@ -4,9 +4,13 @@
  *   npm run bench:freshness -- [--posts 30] [--burst 1000] [--timeout 30]
  *
  * Starts the whole graph in the e2e namespace (own databases, stream, index, collection; ports
- * 4100-4105), then measures for each read model (search = OpenSearch, semantic = Weaviate):
+ * 4100-4106), then measures for each read model (search = OpenSearch, semantic = Weaviate,
+ * analytics = InfluxDB):
  *  - write-to-searchable latency: posts created one at a time through the gateway, each polled
- *    (every 25 ms, both read models concurrently) until the gateway finds it;
+ *    (every 25 ms, both search read models concurrently) until the gateway finds it; for analytics,
+ *    a comment added to each post through the gateway, polled on the analytics subgraph itself
+ *    (the gateway's response cache would hold a stale count for `stats`' maxAge) until
+ *    `Post.stats.comments` counts it;
  *  - indexing throughput: a burst of PostCreated events published straight to the e2e stream,
  *    timed until each read model's consumer group has lag + pending 0.
  * Prints a markdown table and writes it to test/bench/results/freshness-<ISO time>.md.
@@ -17,10 +21,11 @@ import { cpus, totalmem, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventFields, type DomainEvent } from '@aetherial/events';
+import { callAsGateway } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import { gql } from '../../e2e/client.js';
 import { resetNamespace, startGraph, type RunningGraph } from '../../graph/graph-under-test.js';
-import { e2e } from '../../e2e/namespace.js';
+import { e2e, subgraphUrl } from '../../e2e/namespace.js';
 import { waitForReadModels } from '../../graph/read-models.js';
 import { groupBacklog } from './lag.js';
 import { ms, summarise } from './stats.js';
@@ -28,7 +33,8 @@ import { ms, summarise } from './stats.js';
 const POLL_MS = 25;
 const READ_MODELS = [
   { name: 'search', store: 'OpenSearch', group: 'search-indexer' },
-  { name: 'semantic', store: 'Weaviate', group: 'e2e-semantic-indexer' },
+  { name: 'semantic', store: 'Weaviate', group: e2e.groups.semantic },
+  { name: 'analytics', store: 'InfluxDB', group: e2e.groups.analytics },
 ] as const;
 
 const USAGE = `npm run bench:freshness -- [--posts <n>] [--burst <n>] [--timeout <s>]
@@ -142,6 +148,28 @@ async function foundBySemantic(title: string, postId: string): Promise<boolean> 
   return data.semanticSearch.some((hit) => hit.post.id === postId);
 }
 
+/** What the analytics subgraph counts of a post's comments, asked as the gateway would. */
+async function commentsCounted(postId: string): Promise<number> {
+  const answer = await callAsGateway<{ _entities: { stats: { comments: number } }[] }>(
+    subgraphUrl('analytics'),
+    `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Post { stats { comments } } } }`,
+    { reps: [{ __typename: 'Post', id: postId }] },
+    null,
+    e2e.gatewaySecret,
+  );
+  return unwrap({ data: answer.data, errors: answer.errors }, 'Post.stats')._entities[0]?.stats.comments ?? 0;
+}
+
+async function addComment(token: string, postId: string): Promise<number> {
+  const answer = await gql<{ addComment: { id: string } }>(
+    `mutation Comment($postId: ID!) { addComment(postId: $postId, body: "Counted") { id } }`,
+    { postId },
+    token,
+  );
+  unwrap(answer, 'addComment');
+  return performance.now(); // the mutation's response has arrived
+}
+
 /** Polls every POLL_MS until `found` holds; the latency from t0 to the answer that had it, or null. */
 async function timeUntil(
   t0: number,
@@ -167,7 +195,11 @@ async function createPost(token: string, title: string, body: string): Promise<{
 }
 
 async function measureLatency(token: string, posts: number, timeoutMs: number) {
-  const latencies = { search: [] as (number | null)[], semantic: [] as (number | null)[] };
+  const latencies = {
+    search: [] as (number | null)[],
+    semantic: [] as (number | null)[],
+    analytics: [] as (number | null)[],
+  };
   // One warm-up post, not counted: the first embedding loads the model in the semantic subgraph.
   for (let i = -1; i < posts; i += 1) {
     const marker = `fresh${randomBytes(5).toString('hex')}`;
@@ -177,6 +209,8 @@ async function measureLatency(token: string, posts: number, timeoutMs: number) {
       timeUntil(t0, timeoutMs, () => foundBySearch(marker, id)),
       timeUntil(t0, timeoutMs, () => foundBySemantic(title, id)),
     ]);
+    const commented = await addComment(token, id);
+    const analytics = await timeUntil(commented, timeoutMs, async () => (await commentsCounted(id)) >= 1);
     if (i < 0) {
       console.log(
         `  warm-up post: search ${search === null ? 'miss' : ms(search)} ms, semantic ${semantic === null ? 'miss' : ms(semantic)} ms`,
@@ -185,6 +219,7 @@ async function measureLatency(token: string, posts: number, timeoutMs: number) {
     }
     latencies.search.push(search);
     latencies.semantic.push(semantic);
+    latencies.analytics.push(analytics);
     if ((i + 1) % 10 === 0 || i + 1 === posts) console.log(`  ${i + 1}/${posts} posts`);
   }
   return latencies;
@@ -253,7 +288,7 @@ async function main() {
   console.log(
     `freshness bench: ${opts.posts} posts, burst of ${opts.burst}, timeout ${opts.timeoutMs / 1000} s`,
   );
-  console.log('resetting the e2e namespace and starting the graph (ports 4100-4105)...');
+  console.log('resetting the e2e namespace and starting the graph (ports 4100-4106)...');
   await resetNamespace(e2e);
   let graph: RunningGraph | undefined;
   const stopGraph = () => graph?.stop();
@@ -289,6 +324,7 @@ async function main() {
       `Whole graph in the e2e namespace (\`test/e2e\`), one gateway worker. Latency: ${opts.posts} posts created one at a time via \`createPost\`` +
         ` (plus one uncounted warm-up post), from the mutation's response to the first gateway answer that has the post` +
         ` (\`search(query: marker)\` / \`semanticSearch(text: title, first: 10)\`, polled every ${POLL_MS} ms, both at once;` +
+        ' analytics: from the response of an `addComment` on the post to the first `Post.stats` of the analytics subgraph that counts it;' +
         ` a miss = not found within ${opts.timeoutMs / 1000} s). Throughput: ${opts.burst} PostCreated events XADDed in one pipeline` +
         ` (${burst.published.toFixed(0)} ms), until the group's lag + pending is 0.`,
       '',

@@ -427,7 +427,7 @@ async function runSize(
     started = performance.now();
     result.events = seedEvents(size);
     await waitForReadModels(ns, {
-      groups: [ns.groups.search, ns.groups.semantic, ns.groups.social, 'gateway-cache'],
+      groups: [ns.groups.search, ns.groups.semantic, ns.groups.social, ns.groups.analytics, 'gateway-cache'],
       minEvents: result.events,
       timeoutMs: 30 * 60_000,
     });
