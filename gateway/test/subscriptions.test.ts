@@ -225,7 +225,13 @@ describe('subscriptions over graphql-ws', () => {
       `subscription($id: ID!) { likeCountChanged(postId: $id) { title likeCount } }`,
       { id: alicePost },
     );
+    // The same viewer and lookups, another selection: its payloads have their own shape.
+    const shorter = subscribe(
+      ws(aliceToken),
+      `subscription { notifications { kind actor { id } post { title likeCount } } }`,
+    );
     await live(toAlice, () => follow(bobToken, alice));
+    await live(shorter, () => follow(bobToken, alice));
     await live(likeCounts, () => like(aliceToken)); // her own like: no notification
     await like(bobToken);
     await follow(aliceToken, bob); // Bob's news, not Alice's
@@ -240,6 +246,10 @@ describe('subscriptions over graphql-ws', () => {
       { kind: 'LIKED', actor: { id: bob }, post: { title: 'Like me', likeCount: 2 }, comment: null },
       { kind: 'FOLLOWED', actor: { id: 'user-carol' }, post: null, comment: null },
     ]);
+    let short = { kind: 'FOLLOWED', actor: { id: bob } };
+    while (short.kind === 'FOLLOWED' && short.actor.id === bob)
+      short = (await shorter.next()).data?.notifications as typeof short;
+    expect(short).toEqual({ kind: 'LIKED', actor: { id: bob }, post: { title: 'Like me', likeCount: 2 } });
     let count = 0;
     while (count < 2)
       count = ((await likeCounts.next()).data?.likeCountChanged as { likeCount: number }).likeCount;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sseClient, subscribe, wsClient, type Received } from '../../gateway/test/subscription-clients.js';
-import { gql } from './client.js';
+import { eventually, gql } from './client.js';
 import { gatewayUrl } from './namespace.js';
 
 /** Subscriptions through the real gateway, fed by the real subgraphs' outbox events. */
@@ -176,6 +176,59 @@ describe('subscriptions through the real gateway', () => {
       body: 'Bob was here',
       author: { handle: bob.handle },
     });
+  });
+
+  it('delivers likeCountChanged and LIKED / FOLLOWED notifications from social’s outbox events', async () => {
+    const postId = await createPost(alice, 'Like this one');
+    const call = async (query: string, variables: Record<string, unknown>, who: Account) => {
+      const answer = await gql(query, variables, who.token);
+      expect(answer.errors).toBeUndefined();
+    };
+    const like = (who: Account) =>
+      call(`mutation($p: ID!) { likePost(postId: $p) { viewerHasLiked } }`, { p: postId }, who);
+    const unlike = (who: Account) =>
+      call(`mutation($p: ID!) { unlikePost(postId: $p) { viewerHasLiked } }`, { p: postId }, who);
+    const follow = (who: Account, userId: string) =>
+      call(`mutation($u: ID!) { follow(userId: $u) { viewerFollows } }`, { u: userId }, who);
+    const unfollow = (who: Account, userId: string) =>
+      call(`mutation($u: ID!) { unfollow(userId: $u) { viewerFollows } }`, { u: userId }, who);
+
+    // Social learns of the post from content's event: likes are refused (NOT_FOUND) until then.
+    await eventually(
+      () => gql(`mutation($p: ID!) { likePost(postId: $p) { viewerHasLiked } }`, { p: postId }, alice.token),
+      (answer) => answer.errors === undefined,
+    );
+    await unlike(alice);
+    const counts = subscribe(sse(), `subscription($p: ID!) { likeCountChanged(postId: $p) { likeCount } }`, {
+      p: postId,
+    });
+    const toAlice = subscribe(
+      ws(alice.token),
+      `subscription { notifications { kind actor { handle } post { title } } }`,
+    );
+    // Markers: Alice liking her own post moves the count and notifies nobody.
+    await live(counts, async () => {
+      await like(alice);
+      await unlike(alice);
+    });
+    await live(toAlice, async () => {
+      await follow(bob, alice.id);
+      await unfollow(bob, alice.id);
+    });
+    await like(alice);
+    await like(bob);
+    const notification = (data: Record<string, unknown>) =>
+      data.notifications as { kind: string; actor: { handle: string }; post: { title: string } | null };
+    expect(await nextReal(toAlice, notification, (value) => value.kind === 'FOLLOWED')).toEqual({
+      kind: 'LIKED',
+      actor: { handle: bob.handle },
+      post: { title: 'Like this one' },
+    });
+    const count = (data: Record<string, unknown>) =>
+      (data.likeCountChanged as { likeCount: number }).likeCount;
+    // Alice's like and then Bob's: the count reaches 2 (the markers only went between 0 and 1).
+    let latest = -1;
+    while (latest !== 2) latest = count((await counts.next(15_000)).data!);
   });
 
   it('refuses notifications to an anonymous subscriber', async () => {

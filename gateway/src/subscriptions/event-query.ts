@@ -28,6 +28,11 @@ export interface EventQuery {
   variables: Record<string, unknown>;
   /** The root field's value from the query's data (undefined: not visible to this viewer). */
   assemble: (data: Record<string, unknown> | null | undefined) => unknown;
+  /**
+   * What the payload holds besides the query's answer (the fields taken from the event): part of
+   * the key under which subscribers share one execution.
+   */
+  ownFields: string;
   /** The response path of the root field's value inside the query's answer (for error paths). */
   pathPrefix: (first: string) => string[];
 }
@@ -186,6 +191,7 @@ export function eventQuery(
       ),
       variables,
       assemble: (data) => data?.[ENTITY_ALIAS] ?? undefined,
+      ownFields: '',
       pathPrefix: (first) => (first === ENTITY_ALIAS ? [] : [first]),
     };
   }
@@ -221,6 +227,7 @@ export function eventQuery(
       }
       return assembled;
     },
+    ownFields: JSON.stringify(value),
     pathPrefix: (first) => [first],
   };
 }

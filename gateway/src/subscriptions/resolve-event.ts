@@ -30,7 +30,7 @@ export function eventResolver(options: { schema: () => GraphQLSchema; execute: E
     if (!payload) return undefined;
     const query = eventQuery(options.schema(), subscription.selection, payload, subscription.variables);
     if (query.query === null) return { data: { [subscription.responseKey]: query.assemble({}) } };
-    const key = `${subscription.viewerId ?? ''}\n${subscription.subscriber.scopes.join(' ')}\n${subscription.responseKey}\n${query.query}\n${JSON.stringify(query.variables)}`;
+    const key = `${subscription.viewerId ?? ''}\n${subscription.subscriber.scopes.join(' ')}\n${subscription.responseKey}\n${query.query}\n${JSON.stringify(query.variables)}\n${query.ownFields}`;
     let byQuery = shared.get(event);
     if (!byQuery) shared.set(event, (byQuery = new Map()));
     let pending = byQuery.get(key);
