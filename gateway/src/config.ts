@@ -1,14 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
-  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  ...listenAddress('GATEWAY', 4000),
   SUPERGRAPH_PATH: z.string().default(resolve(repoRoot, 'supergraph.graphql')),
   /** Verifies the tokens core issues (HS256). */
   JWT_SECRET: z.string().min(16).default('aetherial-dev-only-jwt-secret'),
@@ -65,6 +64,13 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   /** What a browser gets on GET /graphql (src/explorer/mode.ts): graphiql in development, off in production. */
   GATEWAY_EXPLORER: z.enum(['graphiql', 'sandbox', 'off']).optional(),
+  /** Where the supergraph comes from: SUPERGRAPH_PATH (development) or the schema registry (deployment). */
+  SUPERGRAPH_SOURCE: z.enum(['file', 'registry']).default('file'),
+  /** The schema registry's PostgreSQL; when set, the gateway also records field usage there. */
+  SCHEMA_REGISTRY_URL: z.string().url().optional(),
+  SUPERGRAPH_POLL_MS: z.coerce.number().int().min(100).default(2000),
+  GATEWAY_USAGE_FLUSH_MS: z.coerce.number().int().min(100).default(5000),
+  GATEWAY_USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   APOLLO_KEY: z.string().optional(),
   APOLLO_GRAPH_REF: z.string().optional(),
 });

@@ -9,29 +9,51 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_HOST, reachableHost } from '@aetherial/subgraph-kit';
 import { dataDir, elapsed, logFile, repoRoot, say } from './context.js';
 import { upAll } from './lifecycle.js';
-import { seedIfEmpty } from './seed/seed-if-empty.js';
 import { stores } from './stores/index.js';
 import { tailOfLog } from './supervisor.js';
 
 interface Service {
   name: string;
   workspace: string;
-  port: number;
+  /** Default port; `<NAME>_PORT` overrides it (and `<NAME>_HOST` the address it binds). */
+  defaultPort: number;
   env?: Record<string, string>;
 }
 
 const services: Service[] = [
-  { name: 'core', workspace: 'subgraphs/core', port: 4001 },
-  { name: 'content', workspace: 'subgraphs/content', port: 4002 },
-  { name: 'social', workspace: 'subgraphs/social', port: 4003 },
-  { name: 'search', workspace: 'subgraphs/search', port: 4004 },
+  { name: 'core', workspace: 'subgraphs/core', defaultPort: 4001 },
+  { name: 'content', workspace: 'subgraphs/content', defaultPort: 4002 },
+  { name: 'social', workspace: 'subgraphs/social', defaultPort: 4003 },
+  { name: 'search', workspace: 'subgraphs/search', defaultPort: 4004 },
   // Embedding is CPU-bound: the indexer runs in its own process so queries never wait behind it.
-  { name: 'semantic', workspace: 'subgraphs/semantic', port: 4005, env: { SEMANTIC_RUN_INDEXER: 'false' } },
-  { name: 'analytics', workspace: 'subgraphs/analytics', port: 4006 },
+  {
+    name: 'semantic',
+    workspace: 'subgraphs/semantic',
+    defaultPort: 4005,
+    env: { SEMANTIC_RUN_INDEXER: 'false' },
+  },
+  { name: 'analytics', workspace: 'subgraphs/analytics', defaultPort: 4006 },
 ];
-const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
+const portOf = (name: string, fallback: number): number =>
+  Number(process.env[`${name.toUpperCase()}_PORT`] || fallback);
+/** Where this process reaches a service: its bind address, or loopback for a wildcard bind. */
+const hostOf = (name: string): string =>
+  reachableHost(process.env[`${name.toUpperCase()}_HOST`] || DEFAULT_HOST);
+const gatewayPort = portOf('gateway', 4000);
+/**
+ * The gateway routes to the subgraphs `npm start` runs, on the ports they were given (a
+ * `<NAME>_SUBGRAPH_URL` already set wins).
+ */
+const subgraphUrls = Object.fromEntries(
+  services.map((service) => [
+    `${service.name.toUpperCase()}_SUBGRAPH_URL`,
+    process.env[`${service.name.toUpperCase()}_SUBGRAPH_URL`] ||
+      `http://${hostOf(service.name)}:${portOf(service.name, service.defaultPort)}/graphql`,
+  ]),
+);
 const children: { name: string; child: ChildProcess }[] = [];
 
 function run(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
@@ -113,21 +135,27 @@ async function main(): Promise<void> {
       ['--import', 'tsx', `${service.workspace}/src/index.ts`],
       service.env,
     );
-    say(service.name, `starting on :${service.port} (log: ${logFile(service.name)})`);
-    await waitReady(service.name, `http://127.0.0.1:${service.port}/ready`, child);
+    const port = portOf(service.name, service.defaultPort);
+    say(service.name, `starting on :${port} (log: ${logFile(service.name)})`);
+    await waitReady(service.name, `http://${hostOf(service.name)}:${port}/ready`, child);
     say(service.name, 'ready');
   }
 
   run('semantic-indexer', process.execPath, ['--import', 'tsx', 'subgraphs/semantic/src/runIndexer.ts']);
   say('semantic-indexer', `started (log: ${logFile('semantic-indexer')})`);
 
+  // Imported only now: the seed reaches core's generated Prisma client, which codegen just wrote
+  // (a static import fails on a fresh clone before main() runs at all).
+  const { seedIfEmpty } = await import('./seed/seed-if-empty.js');
   await seedIfEmpty((message) => say('seed', message));
 
   const gateway = run('gateway', process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
     GATEWAY_PORT: String(gatewayPort),
+    ...subgraphUrls,
   });
-  await waitReady('gateway', `http://127.0.0.1:${gatewayPort}/ready`, gateway);
-  const url = `http://127.0.0.1:${gatewayPort}/graphql`;
+  const gatewayOrigin = `http://${hostOf('gateway')}:${gatewayPort}`;
+  await waitReady('gateway', `${gatewayOrigin}/ready`, gateway);
+  const url = `${gatewayOrigin}/graphql`;
   console.log(`\n  Aetherial graph ready in ${elapsed().trim()}\n\n  Gateway:        ${url}`);
   console.log(`  Explorer:       open ${url} in a browser (GATEWAY_EXPLORER=graphiql|sandbox|off)`);
   console.log(

@@ -2,6 +2,7 @@ export * from './cache-tags.js';
 export * from './batching.js';
 export * from './config.js';
 export * from './date-time.js';
+export * from './listen.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './metrics.js';

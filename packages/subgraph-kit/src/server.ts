@@ -9,6 +9,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import type { DocumentNode } from 'graphql';
 import { cacheTagsPlugin } from './cache-tags.js';
 import { PayloadTooLargeError, readBody, sendJson, toGraphQLRequest, writeGraphQLResponse } from './http.js';
+import { DEFAULT_HOST, reachableHost } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { ForgedRequestError, REQUEST_ID_HEADER, verifyViewerHeaders, type Viewer } from './viewer.js';
@@ -173,11 +174,11 @@ export async function startSubgraph<TContext extends RequestContext>(
           : error,
       ),
     );
-    httpServer.listen(options.port, options.host ?? '127.0.0.1', resolve);
+    httpServer.listen(options.port, options.host ?? DEFAULT_HOST, resolve);
   });
   httpServer.keepAliveTimeout = 65_000;
   const address = httpServer.address() as AddressInfo;
-  const url = `http://127.0.0.1:${address.port}/graphql`;
+  const url = `http://${reachableHost(options.host ?? DEFAULT_HOST)}:${address.port}/graphql`;
   log.info({ url }, `${options.name} subgraph ready`);
 
   let stopped: Promise<void> | undefined;

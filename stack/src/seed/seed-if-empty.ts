@@ -18,6 +18,27 @@ export const demoSeedSize: SeedSize = {
   orders: 600,
 };
 
+/**
+ * `AETHERIAL_SEED_SCALE` (e.g. 0.05) shrinks or grows the demo graph: a test that only needs the
+ * graph to start should not wait for thousands of posts. At least two users are kept.
+ */
+export function demoSeedSizeFromEnv(env: NodeJS.ProcessEnv = process.env): SeedSize {
+  const raw = env.AETHERIAL_SEED_SCALE;
+  if (raw === undefined || raw === '') return demoSeedSize;
+  const scale = Number(raw);
+  if (!(scale > 0)) throw new Error(`AETHERIAL_SEED_SCALE must be a positive number, got "${raw}"`);
+  const scaled = (count: number, least = 0) => Math.max(least, Math.round(count * scale));
+  return {
+    ...demoSeedSize,
+    users: scaled(demoSeedSize.users, 2),
+    posts: scaled(demoSeedSize.posts),
+    follows: scaled(demoSeedSize.follows),
+    likes: scaled(demoSeedSize.likes),
+    products: scaled(demoSeedSize.products),
+    orders: scaled(demoSeedSize.orders),
+  };
+}
+
 export const DEMO_SIGN_IN = `demo users sign in with their handle (e.g. user0001) and the password "demo-password"`;
 
 export async function seedIfEmpty(log: (message: string) => void): Promise<void> {
@@ -34,6 +55,6 @@ export async function seedIfEmpty(log: (message: string) => void): Promise<void>
     log(`stores hold data already (${users} users): not seeding (npm run stack -- reset for a fresh start)`);
     return;
   }
-  await seedGraph(demoSeedSize, log);
+  await seedGraph(demoSeedSizeFromEnv(), log);
   log(DEMO_SIGN_IN);
 }

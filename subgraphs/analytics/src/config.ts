@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
 import { DEFAULT_EVENTS_STREAM } from '@aetherial/events';
 import { z } from 'zod';
 
@@ -15,7 +15,7 @@ const influxDuration = z
   .regex(/^(\d+(ns|u|ms|s|m|h|d|w)|INF)$/, 'must be an InfluxQL duration such as 30d, 52w, 1h or INF');
 
 export const analyticsConfigSchema = baseConfigSchema.extend({
-  ANALYTICS_PORT: z.coerce.number().int().min(0).max(65535).default(4006),
+  ...listenAddress('ANALYTICS', 4006),
   INFLUXDB_URL: z
     .string()
     .regex(/^https?:\/\/.+/, 'must be an http:// or https:// URL')

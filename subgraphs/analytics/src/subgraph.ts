@@ -80,6 +80,7 @@ export async function createSubgraph(
       typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
       resolvers,
       port: config.ANALYTICS_PORT,
+      host: config.ANALYTICS_HOST,
       gatewaySecret: config.GATEWAY_SHARED_SECRET,
       allowUnsigned: config.ANALYTICS_ALLOW_UNSIGNED,
       log,

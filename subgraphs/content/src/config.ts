@@ -1,8 +1,8 @@
-import { baseConfigSchema } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
 export const contentConfigSchema = baseConfigSchema.extend({
-  CONTENT_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
+  ...listenAddress('CONTENT', 4002),
   /** The database is the URL's path (`/aetherial`); FerretDB here, any MongoDB in production. */
   MONGODB_URL: z
     .string()

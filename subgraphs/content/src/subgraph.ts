@@ -58,6 +58,7 @@ export async function createSubgraph(
       typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
       resolvers,
       port: options.port ?? config.CONTENT_PORT,
+      host: config.CONTENT_HOST,
       gatewaySecret: config.GATEWAY_SHARED_SECRET,
       allowUnsigned: config.CONTENT_ALLOW_UNSIGNED && config.NODE_ENV !== 'production',
       log,

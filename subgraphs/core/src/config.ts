@@ -1,4 +1,4 @@
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
 /** The gateway verifies tokens with the same secret and the same development default. */
@@ -7,8 +7,7 @@ export const DEV_JWT_SECRET = 'aetherial-dev-only-jwt-secret';
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const coreConfigSchema = baseConfigSchema.extend({
-  CORE_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
-  CORE_HOST: z.string().default('127.0.0.1'),
+  ...listenAddress('CORE', 4001),
   CORE_DATABASE_URL: z.string().url().default('postgresql://aetherial:aetherial@127.0.0.1:5432/aetherial'),
   /** Connections in the pool Prisma's pg adapter uses. */
   CORE_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

@@ -14,7 +14,7 @@ export async function ensureIndex(
 ): Promise<string[]> {
   const existing = await engine.aliasTargets(alias);
   if (existing.length > 0) {
-    await warnIfOutdated(engine, existing[0]!, log);
+    await warnIfOutdated(engine, existing[0]!, definition, log);
     return existing;
   }
   const created = versionedIndexName(alias);
@@ -31,13 +31,26 @@ export async function ensureIndex(
   return targets.length > 1 ? [created] : targets;
 }
 
-async function warnIfOutdated(engine: SearchEngine, index: string, log?: Logger): Promise<void> {
+async function warnIfOutdated(
+  engine: SearchEngine,
+  index: string,
+  definition: IndexDefinition,
+  log?: Logger,
+): Promise<void> {
   const meta = await engine.mappingMeta(index);
   const version = Number(meta.mappingVersion ?? 0);
   if (version < MAPPING_VERSION) {
     log?.warn(
       { index, indexMapping: version, codeMapping: MAPPING_VERSION },
       'search index mapping is outdated; run `npm run reindex`',
+    );
+    return;
+  }
+  const wanted = (definition.mappings._meta as { synonymsVersion?: string } | undefined)?.synonymsVersion;
+  if (wanted !== undefined && meta.synonymsVersion !== wanted) {
+    log?.warn(
+      { index, indexSynonyms: meta.synonymsVersion, codeSynonyms: wanted },
+      'search synonyms changed; run `npm run reindex -- --from-index` to apply them without downtime',
     );
   }
 }

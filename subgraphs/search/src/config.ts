@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
 export const searchConfigSchema = baseConfigSchema.extend({
-  SEARCH_PORT: z.coerce.number().int().min(0).max(65535).default(4004),
+  ...listenAddress('SEARCH', 4004),
   SEARCH_ENGINE: z.enum(['opensearch', 'elasticsearch']).default('opensearch'),
   SEARCH_URL: z.string().url().default('http://127.0.0.1:9200'),
   SEARCH_USERNAME: z.string().optional(),

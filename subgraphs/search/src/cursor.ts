@@ -12,11 +12,20 @@ export function searchHash(query: string, filter: NormalizedFilter): string {
   return createHash('sha256').update(JSON.stringify({ query, filter })).digest('base64url').slice(0, 16);
 }
 
-export const encodeSearchCursor = (hash: string, position: SortPosition): string =>
-  encodeCursor(CURSOR_KIND, { h: hash, a: position });
+/**
+ * A position in a result list. `relaxed`: the list is the any-word fallback (the query matched
+ * nothing with enough of its words), so later pages go straight to the same fallback.
+ */
+export interface SearchCursor {
+  position: SortPosition;
+  relaxed: boolean;
+}
 
-export function decodeSearchCursor(after: string | null | undefined, hash: string): SortPosition | null {
-  const decoded = decodeCursor<{ h?: unknown; a?: unknown }>(CURSOR_KIND, after);
+export const encodeSearchCursor = (hash: string, position: SortPosition, relaxed = false): string =>
+  encodeCursor(CURSOR_KIND, { h: hash, a: position, ...(relaxed ? { r: 1 } : {}) });
+
+export function decodeSearchCursor(after: string | null | undefined, hash: string): SearchCursor | null {
+  const decoded = decodeCursor<{ h?: unknown; a?: unknown; r?: unknown }>(CURSOR_KIND, after);
   if (decoded === undefined) return null;
   const position = decoded.a;
   if (
@@ -29,5 +38,5 @@ export function decodeSearchCursor(after: string | null | undefined, hash: strin
     throw badUserInput('after', 'not a valid search cursor');
   }
   if (decoded.h !== hash) throw badUserInput('after', 'cursor belongs to a different query or filter');
-  return [position[0], position[1]];
+  return { position: [position[0], position[1]], relaxed: decoded.r === 1 };
 }

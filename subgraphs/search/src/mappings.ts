@@ -1,10 +1,11 @@
+import { loadSynonyms, synonymsVersion, textAnalysis } from './analysis.js';
 import type { IndexDefinition } from './engine/engine.js';
 
 /**
  * Bumped whenever the definition below changes in a way existing indices do not have; the
  * indexer warns when the index behind the alias is older (run `npm run reindex`).
  */
-export const MAPPING_VERSION = 1;
+export const MAPPING_VERSION = 2;
 
 /** Longest prefix (per word) the autocomplete grams cover; longer typed words are cut to it. */
 const MAX_GRAM = 20;
@@ -24,11 +25,32 @@ const autocompleteSubfield = {
   search_analyzer: 'autocomplete_search',
 };
 
-/** English analysis (stemming: "running" -> "run", stop words dropped). */
-const englishText = { type: 'text', analyzer: 'english' };
-const englishTextWithAutocomplete = { ...englishText, fields: { autocomplete: autocompleteSubfield } };
+/**
+ * English analysis (stemming, stop words) with synonyms at search time (see analysis.ts); the
+ * `.plain` subfield keeps whole words for typo tolerance. Every text field is also copied into
+ * `spelling`, the vocabulary the "did you mean" suggester draws its corrections from.
+ */
+const englishText = {
+  type: 'text',
+  analyzer: 'english_text',
+  search_analyzer: 'english_search',
+  copy_to: 'spelling',
+  fields: { plain: { type: 'text', analyzer: 'plain_text' } },
+};
+const englishTextWithAutocomplete = {
+  ...englishText,
+  fields: { ...englishText.fields, autocomplete: autocompleteSubfield },
+};
 
-export function searchIndexDefinition(options: { replicas?: number } = {}): IndexDefinition {
+export interface SearchIndexOptions {
+  replicas?: number;
+  /** Synonym rules (Solr format); default: the reviewed `synonyms.txt` of this package. */
+  synonyms?: string[];
+}
+
+export function searchIndexDefinition(options: SearchIndexOptions = {}): IndexDefinition {
+  const synonyms = options.synonyms ?? loadSynonyms();
+  const text = textAnalysis(synonyms);
   return {
     settings: {
       // One shard: facet counts are exact and scores do not vary between shards (stable pages).
@@ -46,8 +68,10 @@ export function searchIndexDefinition(options: { replicas?: number } = {}): Inde
         filter: {
           autocomplete_edge_ngram: { type: 'edge_ngram', min_gram: 1, max_gram: MAX_GRAM },
           autocomplete_truncate: { type: 'truncate', length: MAX_GRAM },
+          ...text.filter,
         },
         analyzer: {
+          ...text.analyzer,
           autocomplete_index: {
             type: 'custom',
             tokenizer: 'standard',
@@ -68,7 +92,7 @@ export function searchIndexDefinition(options: { replicas?: number } = {}): Inde
     mappings: {
       // Documents are built by code; an unexpected field is a bug, not something to guess a type for.
       dynamic: 'strict',
-      _meta: { mappingVersion: MAPPING_VERSION },
+      _meta: { mappingVersion: MAPPING_VERSION, synonymsVersion: synonymsVersion(synonyms) },
       properties: {
         /** `<Type>:<id>`, also the document _id; the pagination tiebreak (sorting on _id is not allowed). */
         key: { type: 'keyword' },
@@ -88,6 +112,8 @@ export function searchIndexDefinition(options: { replicas?: number } = {}): Inde
         authorId: { type: 'keyword' },
         status: { type: 'keyword' },
         createdAt: { type: 'date' },
+        // Filled by copy_to only (never in a document's source).
+        spelling: { type: 'text', analyzer: 'plain_text' },
       },
     },
   };

@@ -1,6 +1,8 @@
 /**
- * `npm run reindex [-- --force]`: rebuilds the search index from PostgreSQL (users, products) and
- * MongoDB (posts) without downtime; see rebuild.ts for how events during the rebuild are kept.
+ * `npm run reindex [-- --force] [-- --from-index]`: rebuilds the search index from PostgreSQL
+ * (users, products) and MongoDB (posts) without downtime; see rebuild.ts for how events during the
+ * rebuild are kept. `--from-index` copies the live index's documents instead of reading the
+ * sources of truth: for a change of analysis settings only (synonyms.txt), not of the mapping.
  */
 import { createLogger } from '@aetherial/subgraph-kit';
 import { loadSearchConfig } from './config.js';
@@ -8,12 +10,15 @@ import { createEngine } from './engine/select.js';
 import { searchIndexDefinition } from './mappings.js';
 import { rebuildIndex } from './rebuild.js';
 import { mongoPostsSource } from './sources/mongo.js';
+import { liveIndexSource } from './sources/live-index.js';
 import { postgresSources } from './sources/postgres.js';
 
 const config = loadSearchConfig();
 const log = createLogger('search-reindex', config.LOG_LEVEL);
 const engine = createEngine(config);
-const sources = [...postgresSources(config.DATABASE_URL), mongoPostsSource(config.MONGODB_URL)];
+const sources = process.argv.includes('--from-index')
+  ? [liveIndexSource(engine, config.SEARCH_ALIAS)]
+  : [...postgresSources(config.DATABASE_URL), mongoPostsSource(config.MONGODB_URL)];
 let lastPrinted = 0;
 
 try {

@@ -54,6 +54,8 @@ export interface SearchConnectionModel {
   pageInfo: PageInfo;
   totalCount: number;
   facets: SearchFacetsModel;
+  /** Set only when nothing matched: a correction of the query that does find something. */
+  didYouMean: string | null;
 }
 
 export interface SuggestionModel {

@@ -2,7 +2,7 @@ import { connectionFrom, graphQLError, type Logger } from '@aetherial/subgraph-k
 import { decodeSearchCursor, encodeSearchCursor, searchHash, type SortPosition } from './cursor.js';
 import { isSearchEntity, type SearchEntity } from './documents.js';
 import { EngineRequestError, EngineUnavailableError, type SearchEngine } from './engine/engine.js';
-import { readFacets, searchBody, suggestBody } from './query.js';
+import { didYouMeanBody, readDidYouMean, readFacets, searchBody, suggestBody } from './query.js';
 import {
   TYPE_NAME_OF,
   type SearchConnectionModel,
@@ -12,10 +12,11 @@ import {
 import {
   DEFAULT_FIRST,
   MAX_PREFIX_LENGTH,
-  MAX_QUERY_LENGTH,
   validateFilter,
   validateFirst,
+  validateQuery,
   validateText,
+  type NormalizedFilter,
   type SearchFilterArgs,
 } from './validation.js';
 
@@ -77,16 +78,54 @@ function entityOf(source: HitSource): SearchEntity {
 }
 
 export function createSearchService(engine: SearchEngine, alias: string): SearchService {
+  /**
+   * A correction from the index's vocabulary, offered only if it finds something under the same
+   * filter (a suggestion that also finds nothing would only send the user round in circles).
+   */
+  async function suggestCorrection(
+    query: string,
+    filter: NormalizedFilter,
+    log: Logger,
+  ): Promise<string | null> {
+    let answer;
+    try {
+      answer = await engine.search<HitSource>(alias, didYouMeanBody(query));
+    } catch (error) {
+      // An index made before mapping v2 has no `spelling` field: no suggestion, not a failed search.
+      if (!(error instanceof EngineRequestError)) throw error;
+      log.warn({ err: error, alias }, 'did-you-mean suggestion failed; is the index older than mapping v2?');
+      return null;
+    }
+    const correction = readDidYouMean(answer.suggest, query);
+    if (correction === null) return null;
+    const check = await engine.search<HitSource>(
+      alias,
+      searchBody({ query: correction, filter, size: 0, after: null, relaxed: true }),
+    );
+    return check.total > 0 ? correction : null;
+  }
+
   return {
     async search(args, log) {
-      const query = validateText('query', args.query, MAX_QUERY_LENGTH);
+      const query = validateQuery(args.query);
       const filter = validateFilter(args.filter);
       const first = validateFirst(args.first, DEFAULT_FIRST);
       const hash = searchHash(query, filter);
-      const after = decodeSearchCursor(args.after, hash);
+      const cursor = decodeSearchCursor(args.after, hash);
+      const after = cursor?.position ?? null;
+      const run = (relaxed: boolean) =>
+        engine.search<HitSource>(alias, searchBody({ query, filter, size: first + 1, after, relaxed }));
       let result;
+      let relaxed = cursor?.relaxed ?? false;
+      let didYouMean: string | null = null;
       try {
-        result = await engine.search<HitSource>(alias, searchBody({ query, filter, size: first + 1, after }));
+        result = await run(relaxed);
+        // Nothing had enough of the words: answer with what has some of them rather than nothing.
+        if (result.total === 0 && !relaxed) {
+          relaxed = true;
+          result = await run(relaxed);
+        }
+        if (result.total === 0 && cursor === null) didYouMean = await suggestCorrection(query, filter, log);
       } catch (error) {
         throw engineFailure(engine, alias, error, log);
       }
@@ -102,7 +141,7 @@ export function createSearchService(engine: SearchEngine, alias: string): Search
       const connection = connectionFrom(
         hits,
         first,
-        (hit) => encodeSearchCursor(hash, hit.position),
+        (hit) => encodeSearchCursor(hash, hit.position, relaxed),
         after !== null,
       );
       return {
@@ -110,6 +149,7 @@ export function createSearchService(engine: SearchEngine, alias: string): Search
         pageInfo: connection.pageInfo,
         totalCount: result.total,
         facets: readFacets(result.aggregations),
+        didYouMean,
       };
     },
 

@@ -34,6 +34,7 @@ export async function createSubgraph(
     typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
     resolvers,
     port: config.SEARCH_PORT,
+    host: config.SEARCH_HOST,
     gatewaySecret: config.GATEWAY_SHARED_SECRET,
     allowUnsigned: config.SEARCH_ALLOW_UNSIGNED,
     context: (base) => ({ ...base, search }),

@@ -4,6 +4,11 @@ import { ENTITY_OF, type SearchTypeName } from './results.js';
 
 export const MAX_QUERY_LENGTH = 500;
 export const MAX_PREFIX_LENGTH = 100;
+/**
+ * Every word of a query becomes several fuzzy and prefix terms per field; past this many words a
+ * query could exceed the engine's clause limit (1024) and fail as a whole, so it is refused instead.
+ */
+export const MAX_QUERY_WORDS = 32;
 export const MAX_FIRST = 50;
 export const DEFAULT_FIRST = 20;
 const MAX_TAGS = 20;
@@ -33,6 +38,15 @@ export function validateText(field: 'query' | 'prefix', value: string, maxLength
   if (value.length > maxLength)
     throw badUserInput(field, `must be at most ${maxLength} characters, got ${value.length}`);
   return text;
+}
+
+/** A search query: text rules plus a word limit. */
+export function validateQuery(value: string): string {
+  const query = validateText('query', value, MAX_QUERY_LENGTH);
+  const words = query.split(/\s+/).length;
+  if (words > MAX_QUERY_WORDS)
+    throw badUserInput('query', `must have at most ${MAX_QUERY_WORDS} words, got ${words}`);
+  return query;
 }
 
 export function validateFirst(first: number | null | undefined, fallback: number): number {

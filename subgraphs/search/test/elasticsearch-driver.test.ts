@@ -5,7 +5,7 @@ import { ensureIndex, swapAlias } from '../src/aliases.js';
 import { createElasticsearchEngine } from '../src/engine/elasticsearch.js';
 import { EngineUnavailableError, type SearchEngine } from '../src/engine/engine.js';
 import { applyEvents } from '../src/indexer.js';
-import { searchIndexDefinition, versionedIndexName } from '../src/mappings.js';
+import { MAPPING_VERSION, searchIndexDefinition, versionedIndexName } from '../src/mappings.js';
 import { createSearchService } from '../src/service.js';
 import {
   cleanUp,
@@ -87,7 +87,7 @@ describe('Elasticsearch driver (through an OpenSearch proxy)', () => {
   it('creates the index behind the alias and reads its mapping', async () => {
     const [index] = await ensureIndex(engine, namespace.alias, definition);
     expect(await engine.aliasTargets(namespace.alias)).toEqual([index]);
-    expect(await engine.mappingMeta(index!)).toEqual({ mappingVersion: 1 });
+    expect(await engine.mappingMeta(index!)).toMatchObject({ mappingVersion: MAPPING_VERSION });
     expect(await engine.analyze(index!, 'english', 'running')).toEqual(['run']);
   });
 
@@ -131,6 +131,12 @@ describe('Elasticsearch driver (through an OpenSearch proxy)', () => {
     expect(
       (await service.suggest({ prefix: 'trail ru' }, testLog)).map((suggestion) => suggestion.id),
     ).toEqual(['es-p']);
+    // The suggest section of the answer reaches the shared reader through this client too.
+    // "nxtxs" is two edits from "notes": beyond a five-letter word's typo tolerance (one).
+    expect(await service.search({ query: 'nxtxs' }, testLog)).toMatchObject({
+      totalCount: 0,
+      didYouMean: 'notes',
+    });
   });
 
   it('swaps the alias atomically', async () => {

@@ -109,6 +109,7 @@ const SEARCH = /* GraphQL */ `
   query Search($query: String!, $filter: SearchFilter, $first: Int, $after: String) {
     search(query: $query, filter: $filter, first: $first, after: $after) {
       totalCount
+      didYouMean
       edges {
         cursor
         node {
@@ -169,6 +170,7 @@ const SUGGEST = /* GraphQL */ `
 interface SearchData {
   search: {
     totalCount: number;
+    didYouMean: string | null;
     edges: {
       cursor: string;
       node: {
@@ -242,6 +244,17 @@ describe('search', () => {
     expect(ids(await search({ query: 'sourdugh' })).sort()).toEqual(['p-bread', 'pr-starter']);
     expect(ids(await search({ query: 'maraton' })).sort()).toEqual(['p-run', 'pr-watch']);
     expect(ids(await search({ query: 'Grace Hoper' }))).toEqual(['u-grace']);
+  });
+
+  it('answers nothing with a "did you mean" from the index only when nothing is related', async () => {
+    const typo = (await search({ query: 'brdd' })).data!.search;
+    expect(typo).toMatchObject({ totalCount: 0, edges: [], didYouMean: 'bread' });
+    expect((await search({ query: 'bread' })).data!.search.totalCount).toBe(1);
+    expect((await search({ query: 'xqzvbw' })).data!.search).toMatchObject({
+      totalCount: 0,
+      didYouMean: null,
+    });
+    expect((await search({ query: 'sourdugh' })).data!.search.didYouMean).toBeNull();
   });
 
   it('finds a product by its SKU', async () => {

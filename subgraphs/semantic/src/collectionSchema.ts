@@ -64,20 +64,67 @@ export async function createPostCollection(client: WeaviateClient, name: string)
   });
 }
 
-/** A new physical collection behind the alias, e.g. `Post_v1732960000000`. */
-export const versionedName = (alias: string, now = Date.now()): string => `${alias}_v${now}`;
+/** The embedder's name as it appears in collection names: `all-minilm-l6-v2-q` -> `all_minilm_l6_v2_q`. */
+export const modelTag = (embedder: string): string => embedder.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+
+/** Collections made before names carried the model (`<alias>_v<time>`) all hold USE-lite vectors. */
+const LEGACY_MODEL_TAG = modelTag('universal-sentence-encoder-lite');
 
 /**
- * Makes sure `alias` names a collection, creating `<alias>_v<time>` and the alias when neither
- * exists. Queries and writes always go through the alias, so `reindex` can build a new
- * collection and switch the alias in one step. Returns the collection the alias points at.
+ * A new physical collection behind the alias, named by the embedder that fills it, e.g.
+ * `Post_all_minilm_l6_v2_q_v1732960000000`: vectors of two models never share a collection, and
+ * which model a collection holds is visible in its name.
  */
-export async function ensurePostCollection(client: WeaviateClient, alias: string): Promise<string> {
+export const versionedName = (alias: string, embedder: string, now = Date.now()): string =>
+  `${alias}_${modelTag(embedder)}_v${now}`;
+
+/** The model tag of a collection `<alias>_<tag>_v<time>` (or the legacy `<alias>_v<time>`); null if neither. */
+export function collectionModelTag(alias: string, collection: string): string | null {
+  if (!collection.startsWith(`${alias}_`)) return null;
+  const rest = collection.slice(alias.length + 1);
+  if (/^v\d+$/.test(rest)) return LEGACY_MODEL_TAG;
+  const match = /^(.+)_v\d+$/.exec(rest);
+  return match ? match[1]! : null;
+}
+
+/** The alias points at vectors of another model than this process embeds with. */
+export class EmbedderMismatchError extends Error {
+  constructor(
+    readonly alias: string,
+    readonly collection: string,
+    readonly embedder: string,
+  ) {
+    super(
+      `semantic collection ${collection} (behind alias ${alias}) holds vectors of another model than ` +
+        `this process's embedder ${embedder}; run \`npm run reindex -w @aetherial/semantic\` with the same ` +
+        'SEMANTIC_EMBEDDER to rebuild it, or set SEMANTIC_EMBEDDER back',
+    );
+    this.name = 'EmbedderMismatchError';
+  }
+}
+
+/**
+ * Makes sure `alias` names a collection of `embedder`'s vectors, creating
+ * `<alias>_<model>_v<time>` and the alias when neither exists. Queries and writes always go
+ * through the alias, so `reindex` can build a new collection and switch the alias in one step.
+ * Returns the collection the alias points at; throws EmbedderMismatchError when it holds another
+ * model's vectors (a plain collection named like the alias, made by hand, is taken as it is).
+ */
+export async function ensurePostCollection(
+  client: WeaviateClient,
+  alias: string,
+  embedder: string,
+): Promise<string> {
   const existing = await aliasTarget(client, alias);
-  if (existing) return existing;
+  if (existing) {
+    const tag = collectionModelTag(alias, existing);
+    if (tag !== null && tag !== modelTag(embedder))
+      throw new EmbedderMismatchError(alias, existing, embedder);
+    return existing;
+  }
   // A plain collection with the alias's own name (made by hand): use it as it is.
   if (await client.collections.exists(alias)) return alias;
-  const name = versionedName(alias);
+  const name = versionedName(alias, embedder);
   await createPostCollection(client, name);
   try {
     await client.alias.create({ alias, collection: name });

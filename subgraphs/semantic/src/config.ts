@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
+import { defaultModelsDir } from './models.js';
 
 const collectionName = z
   .string()
   .regex(/^[A-Z][A-Za-z0-9_]*$/, 'a Weaviate collection name: a capital letter, then letters, digits or _');
 
 export const semanticConfigSchema = baseConfigSchema.extend({
-  SEMANTIC_PORT: z.coerce.number().int().min(0).max(65535).default(4005),
+  ...listenAddress('SEMANTIC', 4005),
   WEAVIATE_URL: z.string().url().default('http://127.0.0.1:8080'),
   WEAVIATE_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50051),
   /** Only for a Weaviate that requires authentication (not the local stack). */
@@ -20,6 +21,16 @@ export const semanticConfigSchema = baseConfigSchema.extend({
   /** Stable per process slot, so a restarted indexer picks up what it left unacknowledged at once. */
   SEMANTIC_INDEXER_CONSUMER: z.string().min(1).default(`semantic-${hostname()}`),
   SEMANTIC_INDEXER_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
+  /**
+   * The sentence encoder: `use-lite` (Universal Sentence Encoder lite, weights in its npm
+   * package), `minilm` (all-MiniLM-L6-v2 int8 on onnxruntime-node) or `minilm-f32` (float32).
+   * Each writes to collections named after it, so changing it means `npm run reindex`.
+   */
+  SEMANTIC_EMBEDDER: z.enum(['use-lite', 'minilm', 'minilm-f32']).default('use-lite'),
+  /** Where `npm run fetch-model` unpacks the ONNX models (shared by checkouts, like built tools). */
+  SEMANTIC_MODELS_DIR: z.string().min(1).default(defaultModelsDir()),
+  /** onnxruntime threads per inference (default: every core). */
+  SEMANTIC_EMBEDDER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** `npm start` runs the event indexer in the same process unless this is `false`. */
   SEMANTIC_RUN_INDEXER: z
     .enum(['true', 'false'])

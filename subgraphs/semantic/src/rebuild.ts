@@ -74,7 +74,7 @@ export async function rebuildIndex(options: RebuildOptions): Promise<RebuildResu
 
   await client.getWeaviateVersion(); // fail early (and handled) when Weaviate is down
   const mark = await streamEnd(redis, stream);
-  const name = versionedName(alias);
+  const name = versionedName(alias, embedder.name);
   await createPostCollection(client, name);
   const target = new PostIndex(client, name);
   const total = await posts.countDocuments(searchablePostsQuery);

@@ -15,6 +15,13 @@ export interface PostHit {
   score: number;
 }
 
+/**
+ * How hybrid search merges its keyword and vector lists (Weaviate's fusion types): `relativeScore`
+ * rescales each list's scores to [0, 1] and adds them weighted by alpha; `ranked` adds
+ * alpha-weighted reciprocal ranks (1 / (60 + rank)), ignoring score gaps.
+ */
+export type HybridFusion = 'relativeScore' | 'ranked';
+
 /** Conditions every hit must meet, on top of matching the text. */
 export interface PostFilter {
   tags?: string[];
@@ -67,10 +74,13 @@ export class PostIndex {
     return this.handle;
   }
 
-  /** Creates the collection and alias on first use; returns the collection behind the alias. */
-  async ensure(): Promise<string> {
+  /**
+   * Creates the collection (named by `embedder`) and alias on first use; returns the collection
+   * behind the alias. Throws EmbedderMismatchError when it holds another embedder's vectors.
+   */
+  async ensure(embedder: string): Promise<string> {
     await this.client.getWeaviateVersion();
-    return ensurePostCollection(this.client, this.alias);
+    return ensurePostCollection(this.client, this.alias, embedder);
   }
 
   /** Stored versions of the given posts (missing posts are absent from the map). */
@@ -174,7 +184,7 @@ export class PostIndex {
 
   /**
    * Weaviate's hybrid search: BM25 over title and body fused with the vector search on `vector`
-   * (relative score fusion). alpha 1 is pure vector, 0 pure keyword.
+   * (`fusion`, relative score by default). alpha 1 is pure vector, 0 pure keyword.
    */
   async hybrid(
     text: string,
@@ -182,6 +192,7 @@ export class PostIndex {
     alpha: number,
     limit: number,
     filter: PostFilter = {},
+    fusion: HybridFusion = 'relativeScore',
   ): Promise<PostHit[]> {
     const collection = await this.collection();
     const conditions = this.conditions(collection, filter);
@@ -190,7 +201,7 @@ export class PostIndex {
       vector,
       alpha,
       limit,
-      fusionType: 'RelativeScore',
+      fusionType: fusion === 'ranked' ? 'Ranked' : 'RelativeScore',
       queryProperties: ['title', 'body'],
       returnProperties: ['postId'],
       returnMetadata: ['score'],

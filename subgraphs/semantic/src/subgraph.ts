@@ -41,7 +41,7 @@ export async function createSubgraph(
   // Load the model before answering: a first query must not pay seconds of model loading.
   await embedder.embed(['warm up']);
   try {
-    await index.ensure();
+    await index.ensure(embedder.name);
   } catch (error) {
     // Start anyway: /ready reports Weaviate as down and queries answer UNAVAILABLE until it is back.
     if (!isWeaviateUnreachable(error)) throw error;
@@ -52,6 +52,7 @@ export async function createSubgraph(
     typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
     resolvers,
     port: config.SEMANTIC_PORT,
+    host: config.SEMANTIC_HOST,
     gatewaySecret: config.GATEWAY_SHARED_SECRET,
     allowUnsigned: config.SEMANTIC_ALLOW_UNSIGNED,
     log,

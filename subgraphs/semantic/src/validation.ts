@@ -24,8 +24,14 @@ export function resultCount(first: number | null | undefined, fallback: number):
   return value;
 }
 
+/**
+ * Chosen by `npm run eval:hybrid` (README): of the alphas measured with relative-score fusion, the
+ * one whose worse set (paraphrases, exact terms) has the highest MRR.
+ */
+export const DEFAULT_HYBRID_ALPHA = 0.85;
+
 export function hybridAlpha(alpha: number | null | undefined): number {
-  const value = alpha ?? 0.5;
+  const value = alpha ?? DEFAULT_HYBRID_ALPHA;
   if (!Number.isFinite(value) || value < 0 || value > 1) {
     throw badUserInput('alpha', `must be between 0 (keywords only) and 1 (meaning only), got ${value}`);
   }

@@ -33,7 +33,7 @@ beforeAll(async () => {
   weaviate = await connectTestWeaviate();
   redis = connectTestRedis();
   index = new PostIndex(weaviate, alias);
-  await index.ensure();
+  await index.ensure(defaultEmbedder().name);
   handle = createEventHandler(index, defaultEmbedder(), silentLog);
 });
 

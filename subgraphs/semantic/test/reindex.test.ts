@@ -2,8 +2,8 @@ import { ObjectId, MongoClient, type Collection } from 'mongodb';
 import type { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliasTarget } from '../src/collectionSchema.js';
-import { defaultEmbedder } from '../src/embedder.js';
+import { aliasTarget, EmbedderMismatchError } from '../src/collectionSchema.js';
+import { createEmbedder, defaultEmbedder } from '../src/embedder.js';
 import { startIndexer } from '../src/indexer.js';
 import { rebuildIndex } from '../src/rebuild.js';
 import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from '../src/sourcePosts.js';
@@ -209,8 +209,8 @@ describe('reindex', () => {
     );
     const alias = newAlias();
     const index = new PostIndex(weaviate, alias);
-    const original = await index.ensure();
-    expect(original).toMatch(new RegExp(`^${alias}_v\\d+$`));
+    const original = await index.ensure(defaultEmbedder().name);
+    expect(original).toMatch(new RegExp(`^${alias}_universal_sentence_encoder_lite_v\\d+$`));
 
     const stream = newStream();
     const result = await rebuildIndex({
@@ -241,6 +241,36 @@ describe('reindex', () => {
     });
     expect(await weaviate.collections.exists(kept.previous!)).toBe(true);
     expect(await aliasTarget(weaviate, alias)).toBe(kept.collection);
+  });
+
+  it('changes the embedder through the alias switch: a collection per model, never mixed', async () => {
+    await posts.deleteMany({});
+    const history = new ContentHistory();
+    const postId = await history.create('PUBLISHED', 'Keeping sourdough starter alive', 'Feed it daily.');
+    const alias = newAlias();
+    const useLite = defaultEmbedder();
+    const minilm = createEmbedder('minilm', { modelsDir: testConfig().SEMANTIC_MODELS_DIR });
+    const index = new PostIndex(weaviate, alias);
+    const original = await index.ensure(useLite.name);
+    // Another model's process refuses the collection instead of writing its vectors into it.
+    await expect(index.ensure(minilm.name)).rejects.toBeInstanceOf(EmbedderMismatchError);
+
+    const result = await rebuildIndex({
+      client: weaviate,
+      alias,
+      posts,
+      embedder: minilm,
+      log: silentLog,
+      redis,
+      stream: newStream(),
+    });
+    expect(result.collection).toMatch(new RegExp(`^${alias}_all_minilm_l6_v2_q_v\\d+$`));
+    expect(result.previous).toBe(original);
+    expect(await index.ensure(minilm.name)).toBe(result.collection);
+    await expect(index.ensure(useLite.name)).rejects.toThrow(/npm run reindex/);
+    const [stored] = await storedPosts(weaviate, alias);
+    expect(stored?.postId).toBe(postId);
+    expect(stored?.vector).toHaveLength(384);
   });
 
   it('replays changes published while it was reading MongoDB', async () => {

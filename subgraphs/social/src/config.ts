@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { baseConfigSchema, listenAddress, loadConfig } from '@aetherial/subgraph-kit';
 import { DEFAULT_EVENTS_STREAM } from '@aetherial/events';
 import { z } from 'zod';
 
@@ -10,7 +10,7 @@ const flag = (fallback: boolean) =>
     .transform((value) => value === 'true' || value === '1');
 
 export const socialConfigSchema = baseConfigSchema.extend({
-  SOCIAL_PORT: z.coerce.number().int().min(0).max(65535).default(4003),
+  ...listenAddress('SOCIAL', 4003),
   NEO4J_URL: z
     .string()
     .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\/.+/, 'must be a bolt:// or neo4j:// URL')

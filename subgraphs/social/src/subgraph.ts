@@ -79,6 +79,7 @@ export async function createSubgraph(
       typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
       resolvers,
       port: config.SOCIAL_PORT,
+      host: config.SOCIAL_HOST,
       gatewaySecret: config.GATEWAY_SHARED_SECRET,
       allowUnsigned: config.SOCIAL_ALLOW_UNSIGNED,
       log,

@@ -54,6 +54,8 @@ export interface EngineSearchResult<TSource> {
   total: number;
   hits: EngineHit<TSource>[];
   aggregations: Record<string, unknown>;
+  /** The `suggest` section of the answer, by suggestion name (empty when none was asked for). */
+  suggest: Record<string, unknown>;
 }
 
 export interface StoredDocument {
@@ -211,14 +213,16 @@ interface RawHit {
 
 /** Reads a search response body (same format in both engines). */
 export function searchResult<TSource>(body: unknown): EngineSearchResult<TSource> {
-  const { hits, aggregations } = body as {
+  const { hits, aggregations, suggest } = body as {
     hits: { total?: number | { value: number }; hits: RawHit[] };
     aggregations?: Record<string, unknown>;
+    suggest?: Record<string, unknown>;
   };
   const total = typeof hits.total === 'number' ? hits.total : (hits.total?.value ?? hits.hits.length);
   return {
     total,
     aggregations: aggregations ?? {},
+    suggest: suggest ?? {},
     hits: hits.hits.map((hit) => ({
       id: hit._id,
       index: hit._index,

@@ -3,6 +3,7 @@ import { createPostCollection } from '../../src/collectionSchema.js';
 import type { Embedder } from '../../src/embedder.js';
 import { embeddingText, type IndexedPost } from '../../src/indexedPost.js';
 import { SemanticSearch } from '../../src/search.js';
+import { DEFAULT_HYBRID_ALPHA } from '../../src/validation.js';
 import { PostIndex, type PostHit } from '../../src/store.js';
 import { corpus, type EvalPost } from './corpus.js';
 import type { EvalQuery } from './queries.js';
@@ -37,7 +38,7 @@ export interface EvalReport {
   outcomes: QueryOutcome[];
 }
 
-function asIndexed(post: EvalPost, position: number): IndexedPost {
+export function asIndexed(post: EvalPost, position: number): IndexedPost {
   return {
     postId: post.id,
     title: post.title,
@@ -69,7 +70,7 @@ export async function runEval(
   client: WeaviateClient,
   embedder: Embedder,
   querySets: Record<string, EvalQuery[]>,
-  alpha = 0.5,
+  alpha = DEFAULT_HYBRID_ALPHA,
 ): Promise<Record<string, EvalReport>> {
   const name = `EvalPost_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
   await createPostCollection(client, name);

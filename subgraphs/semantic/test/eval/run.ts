@@ -1,4 +1,5 @@
 import { loadSemanticConfig } from '../../src/config.js';
+import { DEFAULT_HYBRID_ALPHA } from '../../src/validation.js';
 import { defaultEmbedder } from '../../src/embedder.js';
 import { connectWeaviate } from '../../src/weaviate.js';
 import { METHODS, MRR_DEPTH, RECALL_AT, runEval, type EvalReport } from './evaluate.js';
@@ -41,7 +42,7 @@ function printTable(title: string, report: EvalReport, alpha: number, misses: bo
 async function main(): Promise<void> {
   const config = loadSemanticConfig();
   const alphaArg = process.argv.find((arg) => arg.startsWith('--alpha='));
-  const alpha = alphaArg ? Number(alphaArg.slice('--alpha='.length)) : 0.5;
+  const alpha = alphaArg ? Number(alphaArg.slice('--alpha='.length)) : DEFAULT_HYBRID_ALPHA;
   const misses = process.argv.includes('--misses');
   const client = await connectWeaviate(config);
   try {
