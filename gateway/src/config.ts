@@ -68,6 +68,15 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
    * the cache off exactly when it was needed (measured in test/bench).
    */
   GATEWAY_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).default(500),
+  /** Subscriptions over graphql-ws and SSE on /graphql, fed by the domain-event stream. */
+  GATEWAY_SUBSCRIPTIONS: flag.default(true),
+  GATEWAY_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(10),
+  /** Active subscriptions of one gateway process (each worker), over every connection. */
+  GATEWAY_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(10_000),
+  /** Events waiting for one subscription before it is ended as a slow consumer. */
+  GATEWAY_SUBSCRIPTION_QUEUE: z.coerce.number().int().min(1).default(100),
+  /** WebSocket ping interval; a connection that misses a pong within it is dropped. */
+  GATEWAY_SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   /** What a browser gets on GET /graphql (src/explorer/mode.ts): graphiql in development, off in production. */
   GATEWAY_EXPLORER: z.enum(['graphiql', 'sandbox', 'off']).optional(),
   /** Where the supergraph comes from: SUPERGRAPH_PATH (development) or the schema registry (deployment). */

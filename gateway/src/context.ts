@@ -12,4 +12,6 @@ export interface GatewayContext extends BaseContext {
   log: Logger;
   /** Entity and type tags reported by the subgraphs that answered (see subgraph-kit cache-tags). */
   cacheTags: Set<string>;
+  /** Neither read nor written by the response cache (queries that resolve subscription events). */
+  bypassResponseCache?: boolean;
 }

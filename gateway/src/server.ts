@@ -5,7 +5,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { Redis } from 'ioredis';
-import { GraphQLError, parse } from 'graphql';
+import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import {
   createLogger,
   PayloadTooLargeError,
@@ -17,7 +17,7 @@ import {
   writeGraphQLResponse,
   type Logger,
 } from '@aetherial/subgraph-kit';
-import type { RunningConsumer } from '@aetherial/events';
+import { eventsStream, type RunningConsumer } from '@aetherial/events';
 import { tokenVerifier } from './auth.js';
 import { RedisApqStore } from './cache/apq-store.js';
 import { startCacheInvalidator } from './cache/invalidator.js';
@@ -36,6 +36,12 @@ import type { GatewayRegistry } from './registry/gateway-registry.js';
 import { createGatewayMetrics } from './metrics.js';
 import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
 import { supergraphFromFile } from './supergraph.js';
+import { executeThroughGateway } from './subscriptions/execute.js';
+import {
+  isEventStreamRequest,
+  startSubscriptions,
+  type RunningSubscriptions,
+} from './subscriptions/index.js';
 
 export interface RunningGateway {
   url: string;
@@ -122,6 +128,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         metrics,
       }),
   });
+  let currentApiSchema: GraphQLSchema | undefined;
   const authorization = new GatewayAuthorization();
   const demandControl = new DemandControl({
     maxDepth: config.GATEWAY_MAX_DEPTH,
@@ -135,6 +142,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     authorization.update(apiSchema, supergraph);
     demandControl.update(supergraph);
     supergraphLoaded = true;
+    currentApiSchema = apiSchema;
   });
   const rateLimits = config.GATEWAY_RATE_LIMIT
     ? new RateLimits(cacheRedis, {
@@ -203,6 +211,42 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   };
   void startInvalidator();
 
+  // Subscriptions (graphql-ws on `upgrade`, SSE on `Accept: text/event-stream`), fed by the event stream.
+  let subscriptions: RunningSubscriptions | undefined;
+  if (config.GATEWAY_SUBSCRIPTIONS) {
+    const execute = executeThroughGateway(apollo, log);
+    subscriptions = startSubscriptions({
+      schema: () => currentApiSchema,
+      verify,
+      executeAsViewer: (query, variables, subscriber) =>
+        execute({ query, variables }, subscriber, { bypassResponseCache: true }),
+      executeOperation: (request, subscriber) => execute(request, subscriber, { bypassResponseCache: false }),
+      // The same demand control and authorization as HTTP operations, before a subscription is accepted.
+      checkOperation: (schema, document, operation, variables, viewer) => {
+        if (!config.GATEWAY_ENFORCE_POLICY) return;
+        demandControl.check(schema, document, operation, variables);
+        authorization.checkSubscription(document, operation, viewer);
+      },
+      limits: {
+        perConnection: config.GATEWAY_SUBSCRIPTIONS_PER_CONNECTION,
+        perProcess: config.GATEWAY_MAX_SUBSCRIPTIONS,
+        maxQueued: config.GATEWAY_SUBSCRIPTION_QUEUE,
+      },
+      redis: new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }).on('error', () => undefined),
+      stream: eventsStream(),
+      log,
+      registry: metrics.registry,
+      maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+      keepAliveMs: config.GATEWAY_SUBSCRIPTION_KEEPALIVE_MS,
+      production,
+    });
+    httpServer.on('upgrade', (req, socket, head) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if ((path === '/graphql' || path === '/') && !stopping) subscriptions?.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+  }
+
   httpServer.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? randomUUID();
@@ -222,6 +266,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       if (explorer.handle(req, res, path ?? '/')) return;
       if (path !== '/' && path !== '/graphql')
         return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
+      if (subscriptions && isEventStreamRequest(req)) return subscriptions.handleEventStream(req, res);
       let body = '';
       try {
         body = await readBody(req, config.GATEWAY_MAX_BODY_BYTES);
@@ -285,6 +330,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     log,
     stop: async () => {
       stopping = true;
+      await subscriptions?.stop();
       await apollo.stop();
       await invalidator?.stop();
       await registry.stop();

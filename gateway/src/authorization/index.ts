@@ -1,6 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayExecutionResult, GatewayInterface } from '@apollo/server-gateway-interface';
-import type { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import {
+  print,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { accessRules, type AccessRules } from './access-rules.js';
 import { denialError, filterOperation, type FilteredOperation } from './filter-operation.js';
@@ -49,7 +56,7 @@ export class GatewayAuthorization {
     document: DocumentNode,
     queryHash: string,
     operationName: string | null | undefined,
-    context: GatewayContext,
+    context: Pick<GatewayContext, 'viewerId' | 'scopes'>,
   ): FilteredOperation | undefined {
     const state = this.state;
     if (!state || state.rules.size === 0) return undefined;
@@ -68,6 +75,24 @@ export class GatewayAuthorization {
     }
     state.filtered.set(key, filtered);
     return filtered;
+  }
+
+  /**
+   * A subscription served over WebSocket or SSE is refused whole when it touches a field the
+   * subscriber may not read, as over HTTP: its events are resolved outside this executor.
+   */
+  checkSubscription(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    subscriber: Pick<GatewayContext, 'viewerId' | 'scopes'>,
+  ): void {
+    const filtered = this.filter(
+      document,
+      `subscription:${print(document)}`,
+      operation.name?.value,
+      subscriber,
+    );
+    if (filtered && filtered.denied.size > 0) throw denialError(filtered.denied.values().next().value!);
   }
 
   plugin(): ApolloServerPlugin<GatewayContext> {

@@ -45,6 +45,7 @@ export function responseCachePlugin({
       return {
         async responseForOperation(requestContext) {
           if (requestContext.operation?.operation !== 'query') return null;
+          if (requestContext.contextValue.bypassResponseCache) return null; // stays UNCACHEABLE: not stored
           // What a query may see depends on the token's scopes: answers are never shared across scope sets.
           key = `${requestContext.contextValue.scopes.join(' ')}|${keyFor(requestContext)}`;
           const viewerId = requestContext.contextValue.viewerId;

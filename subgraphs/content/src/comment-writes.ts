@@ -40,7 +40,7 @@ export async function addComment(
     comment._id.toHexString(),
     1,
     now,
-    commentPayload(comment),
+    commentPayload(comment, post.authorId),
   );
   try {
     await store.comments.create({

@@ -31,10 +31,12 @@ export function postPayload(post: Omit<PostRecord, 'deletedAt' | 'commentCount'>
   };
 }
 
-export function commentPayload(comment: CommentRecord): Record<string, unknown> {
+/** `postAuthorId` lets the gateway route a notification to the post's author without a lookup. */
+export function commentPayload(comment: CommentRecord, postAuthorId: string): Record<string, unknown> {
   return {
     id: comment._id.toHexString(),
     postId: comment.postId.toHexString(),
+    postAuthorId,
     authorId: comment.authorId,
     body: comment.body,
     version: comment.version,

@@ -51,6 +51,15 @@ export const resolvers: Resolvers = {
       if (post.status === 'DRAFT') hintPrivate(info);
       return post;
     },
+    comment: async (_root, { id }, context, info) => {
+      parseObjectId('id', id, 'comment');
+      const comment = await context.loaders.commentById.load(id.toLowerCase());
+      // A comment is visible exactly when its post is.
+      const post = comment && (await visiblePost(context, comment.postId.toHexString()));
+      if (!comment || !post) throw notFound('Comment', id);
+      if (post.status === 'DRAFT') hintPrivate(info);
+      return comment;
+    },
     posts: async (_root, { first, after, filter }, context, info) => {
       if (context.viewer.userId) hintPrivate(info);
       return listPosts(

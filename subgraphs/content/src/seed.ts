@@ -111,6 +111,7 @@ async function insertSeed(store: ContentStore, options: SeedContentOptions): Pro
     }
     const insertedPosts = (await insertNew(store.posts, posts)).inserted;
     // Events for what this run inserted, straight into the outbox as one batch (see the doc above).
+    const authorOfPost = new Map(posts.map((post) => [post._id.toHexString(), post.authorId]));
     await appendBatch(store, [
       ...insertedPosts.map((post) =>
         pendingEvent('PostCreated', 'Post', post._id.toHexString(), 1, post.createdAt, postPayload(post)),
@@ -122,7 +123,7 @@ async function insertSeed(store: ContentStore, options: SeedContentOptions): Pro
           comment._id.toHexString(),
           1,
           comment.createdAt,
-          commentPayload(comment),
+          commentPayload(comment, authorOfPost.get(comment.postId.toHexString()) ?? ''),
         ),
       ),
     ]);

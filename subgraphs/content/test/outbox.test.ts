@@ -107,7 +107,7 @@ describe('outbox atomicity', () => {
         entity: 'Comment',
         entityId: comment.id,
         version: 1,
-        payload: { postId: post.id, body: 'Hello' },
+        payload: { postId: post.id, postAuthorId: alice, authorId: bob, body: 'Hello' },
       },
     ]);
     // Nothing is in the outbox log yet: events travel with their documents until the relay drains them.
@@ -291,7 +291,14 @@ describe('outbox relay', () => {
     await subgraph.store.comments.create({
       ...comment,
       pendingEvents: [
-        pendingEvent('CommentAdded', 'Comment', comment._id.toHexString(), 1, now, commentPayload(comment)),
+        pendingEvent(
+          'CommentAdded',
+          'Comment',
+          comment._id.toHexString(),
+          1,
+          now,
+          commentPayload(comment, alice),
+        ),
       ],
       hasPendingEvents: true,
     });

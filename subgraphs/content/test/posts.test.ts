@@ -312,6 +312,29 @@ describe('addComment', () => {
     expect(entity).toEqual([{ body: 'Nice one', post: { title: 'Talk to me' } }]);
   });
 
+  it('comment(id) reads one comment, visible exactly when its post is', async () => {
+    const COMMENT = `query C($id: ID!) { comment(id: $id) { id body author { id } post { id } } }`;
+    const post = await createPostAs(gql, alice, { title: 'Open' });
+    const draft = await createPostAs(gql, alice, { title: 'Hidden', status: 'DRAFT' });
+    const onPost = dataOf(
+      await gql<{ addComment: { id: string } }>(ADD_COMMENT, { postId: post.id, body: 'Seen' }, bob),
+    ).addComment;
+    const onDraft = dataOf(
+      await gql<{ addComment: { id: string } }>(ADD_COMMENT, { postId: draft.id, body: 'Note' }, alice),
+    ).addComment;
+    expect(dataOf(await gql(COMMENT, { id: onPost.id }, null))).toEqual({
+      comment: { id: onPost.id, body: 'Seen', author: { id: bob }, post: { id: post.id } },
+    });
+    expect(errorOf(await gql(COMMENT, { id: onDraft.id }, bob)).code).toBe('NOT_FOUND');
+    expect(
+      dataOf(await gql<{ comment: { body: string } }>(COMMENT, { id: onDraft.id }, alice)).comment.body,
+    ).toBe('Note');
+    expect(errorOf(await gql(COMMENT, { id: 'nope' }, null))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'id',
+    });
+  });
+
   it('validates body and postId, and needs a viewer', async () => {
     const post = await createPostAs(gql, alice, { title: 'Quiet' });
     expect(errorOf(await gql(ADD_COMMENT, { postId: post.id, body: '   ' }, bob))).toMatchObject({
