@@ -136,25 +136,11 @@ function goals(results: VariantResult[]): Goal[] {
     const value = rps(r);
     const times = value !== undefined && stock ? value / stock : undefined;
     const target = r.variant.cache ? 10 : 3;
-    const router = results.find(
-      (h) => h.variant.kind === 'hive-router' && h.variant.processes === r.variant.processes,
-    );
-    const routerRps = rps(router);
-    const routerTarget = r.variant.cache ? 1.5 : 0.5;
     out.push({
       goal: `${r.variant.cache ? 'cached' : 'uncached'}: at least ${target}x stock @apollo/gateway`,
       subject: r.variant.label,
       measured: times === undefined ? 'not measured' : `${times.toFixed(2)}x`,
       met: times === undefined ? undefined : times >= target,
-    });
-    out.push({
-      goal: `${r.variant.cache ? 'cached' : 'uncached'}: at least ${routerTarget}x Hive Router uncached (same process count)`,
-      subject: `${r.variant.label} vs ${router?.variant.label ?? 'Hive Router'}`,
-      measured:
-        value === undefined || routerRps === undefined
-          ? 'not measured'
-          : `${fixed(value)} vs ${fixed(routerRps)} rps (${(value / routerRps).toFixed(2)}x)`,
-      met: value === undefined || routerRps === undefined ? undefined : value / routerRps >= routerTarget,
     });
     if (!r.variant.cache) {
       const hive = results.find(
@@ -171,6 +157,21 @@ function goals(results: VariantResult[]): Goal[] {
         met: value === undefined || hiveRps === undefined ? undefined : value > hiveRps,
       });
     }
+    // The issue's goals against the fastest peer: its uncached speed, with the same process count.
+    const router = results.find(
+      (h) => h.variant.kind === 'hive-router' && h.variant.processes === r.variant.processes,
+    );
+    const routerRps = rps(router);
+    const routerTarget = r.variant.cache ? 1.5 : 0.5;
+    out.push({
+      goal: `${r.variant.cache ? 'cached' : 'uncached'}: at least ${routerTarget}x Hive Router uncached (same process count)`,
+      subject: `${r.variant.label} vs ${router?.variant.label ?? 'Hive Router'}`,
+      measured:
+        value === undefined || routerRps === undefined
+          ? 'not measured'
+          : `${fixed(value)} vs ${fixed(routerRps)} rps (${(value / routerRps).toFixed(2)}x)`,
+      met: value === undefined || routerRps === undefined ? undefined : value / routerRps >= routerTarget,
+    });
   }
   return out;
 }
