@@ -5,7 +5,7 @@ import { TOKEN_ISSUER } from '../src/auth.js';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startEventGraph, type EventGraph } from './fixtures/event-graph.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
-import { jwtSecret, post, secret, testConfig, tokenFor, writeSupergraph } from './helpers.js';
+import { jwtSecret, post, testConfig, tokenFor, writeSupergraph } from './helpers.js';
 import { closeOf, sseClient, subscribe, wsClient, wsUrl } from './subscription-clients.js';
 
 let redis: TestRedis;
@@ -30,7 +30,7 @@ const gatewayConfig = (overrides: Record<string, string> = {}) =>
 beforeAll(async () => {
   process.env.EVENTS_STREAM = stream;
   redis = await startTestRedis();
-  graph = await startEventGraph({ secret, redisUrl: redis.url, stream });
+  graph = await startEventGraph({ redisUrl: redis.url, stream });
   supergraphPath = writeSupergraph(graph.supergraphSdl);
   gateway = await startGateway(gatewayConfig({ GATEWAY_SUBSCRIPTIONS_PER_CONNECTION: '3' }));
   aliceToken = await tokenFor(alice);
@@ -269,6 +269,7 @@ describe('subscriptions over graphql-ws', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(alice)
       .setIssuer(TOKEN_ISSUER)
+      .setAudience('aetherial-graph')
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode('some-other-secret-0123456789'));
     expect(await closeOf(gateway.url, { authorization: `Bearer ${forged}` })).toMatchObject({ code: 4401 });
@@ -280,6 +281,7 @@ describe('subscriptions over graphql-ws', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(alice)
       .setIssuer(TOKEN_ISSUER)
+      .setAudience('aetherial-graph')
       .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
       .sign(new TextEncoder().encode(jwtSecret));
     const closed = new Promise<{ code: number; reason: string }>((resolve) => {
@@ -430,6 +432,7 @@ describe('subscriptions over SSE (distinct connections)', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(bob)
       .setIssuer(TOKEN_ISSUER)
+      .setAudience('aetherial-graph')
       .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
       .sign(new TextEncoder().encode(jwtSecret));
     const stream = subscribe(sse(shortLived), `subscription { notifications { kind } }`);

@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Every variant is measured this many times, round-robin; the median round is reported. */
   rounds: number;
   short: boolean;
+  /** Build the peers that are built from source (Hive Router) and exit. */
+  buildPeers: boolean;
   /** Variant ids (or id prefixes) to run; empty = all. */
   gateways: string[];
   /** Processes for the multi-process variants (our cluster workers, Hive forks). */
@@ -46,8 +48,10 @@ export const USAGE = `npm run bench -- [options]
   --short              quick check: the short defaults above
   --only <suites>      comma-separated suites: ${SUITES.join(', ')} (default all)
   --gateways <ids>     comma-separated variant ids or prefixes, e.g. apollo-stock,ours-nocache
-                       (default all: apollo-stock, hive, hive-fork<N>, ours-nodedupe-1w,
-                        ours-{nocache,cache}-{1,N}w)
+                       (default all: apollo-stock, hive, hive-fork<N>, hive-router-{1,N}w,
+                        ours-nodedupe-1w, ours-{nocache,cache}-{1,N}w)
+  --build-peers        build Hive Router from crates.io into the stack's tools directory
+                       (cargo, ~15 min on 2 cores; once per machine) and exit
   --workers <n>        processes of the multi-process variants  (default ${Math.min(availableParallelism(), 4)})
   --redis-url <url>    Redis of our cached variants; use a database of its own
                        (default redis://127.0.0.1:6379/7 or $BENCH_REDIS_URL)
@@ -87,6 +91,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       warmup: { type: 'string' },
       rounds: { type: 'string' },
       short: { type: 'boolean', default: false },
+      'build-peers': { type: 'boolean', default: false },
       only: { type: 'string' },
       gateways: { type: 'string' },
       workers: { type: 'string' },
@@ -112,6 +117,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     warmupSeconds: positive('warmup', values.warmup, short ? 2 : 5),
     rounds: Math.round(positive('rounds', values.rounds, 1)),
     short,
+    buildPeers: values['build-peers'] ?? false,
     gateways: list(values.gateways),
     workers: Math.round(positive('workers', values.workers, Math.min(availableParallelism(), 4))),
     redisUrl: values['redis-url'] ?? process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/7',

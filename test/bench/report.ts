@@ -48,6 +48,11 @@ export function runSettings(options: BenchOptions): GatewayRun['settings'] {
 const stockRps = (results: VariantResult[]) =>
   results.find((r) => r.variant.kind === 'apollo-stock' && r.load)?.load?.rps;
 
+/** Hive Router's RPS with `processes` HTTP worker threads, the peer our rows are compared with. */
+const hiveRouterRps = (results: VariantResult[], processes: number) =>
+  results.find((r) => r.variant.kind === 'hive-router' && r.variant.processes === processes && r.load)?.load
+    ?.rps;
+
 const fixed = (value: number | undefined, digits = 1) => (value === undefined ? '–' : value.toFixed(digits));
 
 /** "3.42x" against stock @apollo/gateway, or "–" without a stock measurement. */
@@ -66,13 +71,14 @@ const TABLE_HEAD = [
   'Failures',
   'Peak RSS MiB',
   'vs stock',
+  'vs Hive Router',
 ];
 
 function tableRows(results: VariantResult[]): string[][] {
   const stock = stockRps(results);
   return results.map((r) => {
     if (!r.load)
-      return [r.variant.label, String(r.variant.processes), r.status, '–', '–', '–', '–', '–', '–'];
+      return [r.variant.label, String(r.variant.processes), r.status, '–', '–', '–', '–', '–', '–', '–'];
     const { load } = r;
     return [
       r.variant.label,
@@ -84,6 +90,7 @@ function tableRows(results: VariantResult[]): string[][] {
       `${load.failures} / ${load.requests}`,
       fixed(r.peakRssMiB),
       ratio(r, stock),
+      ratio(r, hiveRouterRps(results, r.variant.processes)),
     ];
   });
 }
@@ -152,6 +159,21 @@ function goals(results: VariantResult[]): Goal[] {
         met: value === undefined || hiveRps === undefined ? undefined : value > hiveRps,
       });
     }
+    // The issue's goals against the fastest peer: its uncached speed, with the same process count.
+    const router = results.find(
+      (h) => h.variant.kind === 'hive-router' && h.variant.processes === r.variant.processes,
+    );
+    const routerRps = rps(router);
+    const routerTarget = r.variant.cache ? 1.5 : 0.5;
+    out.push({
+      goal: `${r.variant.cache ? 'cached' : 'uncached'}: at least ${routerTarget}x Hive Router uncached (same process count)`,
+      subject: `${r.variant.label} vs ${router?.variant.label ?? 'Hive Router'}`,
+      measured:
+        value === undefined || routerRps === undefined
+          ? 'not measured'
+          : `${fixed(value)} vs ${fixed(routerRps)} rps (${(value / routerRps).toFixed(2)}x)`,
+      met: value === undefined || routerRps === undefined ? undefined : value / routerRps >= routerTarget,
+    });
   }
   // What authorization and cost analysis cost per request: the same gateway with them switched off.
   const withPolicy = results.find((r) => r.variant.id === 'ours-nocache-1w');
@@ -173,6 +195,7 @@ function goals(results: VariantResult[]): Goal[] {
 const KIND_COLORS: Record<GatewayKind, Rgb> = {
   'apollo-stock': [128, 128, 128],
   hive: [232, 145, 38],
+  'hive-router': [196, 64, 64],
   ours: [45, 110, 200],
 };
 const CACHED_COLOR: Rgb = [46, 160, 90];
@@ -289,7 +312,9 @@ export function markdownReport(run: GatewayRun, chartFile: string): string {
       'by the gateway responses (lower means the gateway batched or deduplicated subgraph calls).',
     '- Peak RSS: highest sum of resident memory over the gateway process and its workers/forks, sampled every 200 ms.',
     '- Processes: stock @apollo/gateway and Hive Gateway without `--fork` are single processes; ours runs a cluster of ' +
-      '`GATEWAY_WORKERS` processes (plus the primary, counted in its RSS).',
+      '`GATEWAY_WORKERS` processes (plus the primary, counted in its RSS). Hive Router is always one process; ' +
+      'its count is its HTTP worker threads (`http.workers` in its config file).',
+    '- vs Hive Router: RPS divided by Hive Router’s (uncached, it has no response cache) with the same count.',
   ];
   const failed = results.filter((r) => r.status !== 'ok' || (r.load && r.load.failures > 0));
   if (failed.length > 0) {

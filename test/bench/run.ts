@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: benchmarks on demand (never part of the test suite). See test/bench/README.md.
  */
+import { buildHiveRouter } from './gateways/hive-router.js';
 import { runGatewaySuite } from './gateways/suite.js';
 import { graphConsoleTable, writeGraphReport, type GraphRun } from './graph/report.js';
 import { BENCH_SEED, runGraphSuite } from './graph/suite.js';
@@ -17,6 +18,16 @@ try {
 if (options === 'help') {
   console.log(USAGE);
   process.exit(0);
+}
+
+if (options.buildPeers) {
+  try {
+    await buildHiveRouter((message) => console.log(message));
+    process.exit(0);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
 }
 
 if (options.suites.includes('gateways')) {

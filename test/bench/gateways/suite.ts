@@ -6,6 +6,7 @@ import { writeFixtureSupergraph } from '../fixtures/supergraph.js';
 import type { BenchOptions } from '../options.js';
 import { measureVariant, type VariantResult } from './measure.js';
 import type { RunningProcess } from './process.js';
+import { HIVE_ROUTER_BUILD_HINT, hiveRouterBuilt } from './hive-router.js';
 import { prepareCacheRedis } from './redis.js';
 import { gatewayVariants, type GatewayVariant } from './variants.js';
 
@@ -57,12 +58,15 @@ export async function runGatewaySuite(
     fixtures = await launchFixtures();
     const supergraphPath = writeFixtureSupergraph(fixtures.urls, FIXTURE_SUPERGRAPH_PATH);
     const redisProblem = variants.some((v) => v.cache) ? await prepareCacheRedis(options.redisUrl) : null;
+    const routerProblem = hiveRouterBuilt() ? null : HIVE_ROUTER_BUILD_HINT;
     const rounds: VariantResult[][] = variants.map(() => []);
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const [i, variant] of variants.entries()) {
         let result: VariantResult;
         if (variant.cache && redisProblem) {
           result = { variant, status: 'skipped', reason: redisProblem, loadAverage: 0 };
+        } else if (variant.kind === 'hive-router' && routerProblem) {
+          result = { variant, status: 'skipped', reason: routerProblem, loadAverage: 0 };
         } else {
           if (variant.cache) await prepareCacheRedis(options.redisUrl);
           result = await measureVariant(

@@ -2,10 +2,16 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { developmentSecrets } from '@aetherial/subgraph-kit';
 import { generousRateLimits } from '../../graph/namespace.js';
+import {
+  HIVE_ROUTER_OVERRIDE_ENV,
+  HIVE_ROUTER_VERSION,
+  hiveRouterBinary,
+  writeHiveRouterConfig,
+} from './hive-router.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
-export type GatewayKind = 'ours' | 'apollo-stock' | 'hive';
+export type GatewayKind = 'ours' | 'apollo-stock' | 'hive' | 'hive-router';
 
 /** One gateway configuration under test. */
 export interface GatewayVariant {
@@ -18,7 +24,10 @@ export interface GatewayVariant {
   dedupe?: boolean;
   /** Ours: authorization directives and demand control before planning (GATEWAY_ENFORCE_POLICY, on by default). */
   policy?: boolean;
-  /** Serving processes: cluster workers (ours) or forks (Hive); 1 = a single process. */
+  /**
+   * Serving processes: cluster workers (ours) or forks (Hive Gateway); 1 = a single process.
+   * Hive Router is always one process: this is its number of HTTP worker threads (`http.workers`).
+   */
   processes: number;
   /** How it is started, for the report. */
   describe: string;
@@ -68,6 +77,17 @@ export function gatewayVariants(workers: number): GatewayVariant[] {
       cache: false,
       processes: workers,
       describe: `@graphql-hive/gateway CLI \`supergraph --fork ${workers}\``,
+    });
+  }
+  // The fastest peer: a Rust router, one worker thread (like one of our workers) and one per core.
+  for (const threads of workers > 1 ? [1, workers] : [1]) {
+    variants.push({
+      id: `hive-router-${threads}w`,
+      label: `Hive Router, ${threads} worker${threads > 1 ? 's' : ''}`,
+      kind: 'hive-router',
+      cache: false,
+      processes: threads,
+      describe: `hive_router ${HIVE_ROUTER_VERSION} (cargo install, release), one process, http.workers: ${threads}, defaults otherwise`,
     });
   }
   // What the transport alone gives, without sharing in-flight queries (stock Apollo shares none).
@@ -159,6 +179,18 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
         cwd: context.workDir,
         env: base,
       };
+    }
+    case 'hive-router': {
+      const env: NodeJS.ProcessEnv = {
+        ...base,
+        ROUTER_CONFIG_FILE_PATH: writeHiveRouterConfig(context.workDir, {
+          supergraphPath: context.supergraphPath,
+          port: context.port,
+          workers: variant.processes,
+        }),
+      };
+      for (const name of HIVE_ROUTER_OVERRIDE_ENV) delete env[name];
+      return { command: hiveRouterBinary, args: [], cwd: context.workDir, env };
     }
   }
 }

@@ -23,7 +23,8 @@ import WebSocket from 'ws';
 import { freePort } from '@aetherial/subgraph-kit';
 import { startEventGraph } from '../../../gateway/test/fixtures/event-graph.js';
 import { startTestRedis } from '../../../gateway/test/fixtures/redis-server.js';
-import { jwtSecret, secret, tokenFor, writeSupergraph } from '../../../gateway/test/helpers.js';
+import { testSecrets } from '@aetherial/subgraph-kit';
+import { jwtSecret, tokenFor, writeSupergraph } from '../../../gateway/test/helpers.js';
 import { cpuShares } from '../cpu.js';
 import { percentile } from '../freshness/stats.js';
 import { describeMachine, markdownTable } from '../report.js';
@@ -42,7 +43,7 @@ const burst = Number(values.burst);
 const stream = `bench-subscriptions-${process.pid}`;
 
 const redis = await startTestRedis();
-const graph = await startEventGraph({ secret, redisUrl: redis.url, stream });
+const graph = await startEventGraph({ redisUrl: redis.url, stream });
 const port = await freePort();
 const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
 const gateway = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
@@ -53,7 +54,7 @@ const gateway = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.t
     LOG_LEVEL: 'warn',
     GATEWAY_PORT: String(port),
     GATEWAY_WORKERS: '1',
-    GATEWAY_SHARED_SECRET: secret,
+    GATEWAY_SIGNING_PRIVATE_KEY: testSecrets().GATEWAY_SIGNING_PRIVATE_KEY,
     JWT_SECRET: jwtSecret,
     REDIS_URL: redis.url,
     EVENTS_STREAM: stream,
