@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import type { ExplorerManifest, WorkerLabel } from './src/page-config.js';
+import type { ExplorerManifest, WorkerLabel } from '../src/explorer/page-config.js';
 
 const root = import.meta.dirname;
 const outdir = resolve(root, 'dist');

@@ -9,7 +9,7 @@ import { explorerPage } from '../src/explorer/page.js';
 import { readManifest } from '../src/explorer/assets.js';
 import { STUDIO_ORIGIN } from '../src/explorer/studio-cors.js';
 import { startGateway, type RunningGateway } from '../src/server.js';
-import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from '../explorer/src/page-config.js';
+import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from '../src/explorer/page-config.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
 import { composeFixture, post, testConfig, writeSupergraph } from './helpers.js';

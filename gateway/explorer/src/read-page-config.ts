@@ -1,4 +1,4 @@
-import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from './page-config.js';
+import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from '../../src/explorer/page-config.js';
 
 /** The PageConfig the gateway wrote into the page. */
 export function readPageConfig(): PageConfig {

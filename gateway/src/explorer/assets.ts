@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join } from 'node:path';
-import type { ExplorerManifest } from '../../explorer/src/page-config.js';
+import type { ExplorerManifest } from './page-config.js';
 import { explorerSecurityHeaders } from './content-security-policy.js';
 
 /** The gateway package's folder, found upwards from this file (from src/ under tsx, or from a build). */

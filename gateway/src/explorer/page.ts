@@ -1,4 +1,4 @@
-import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from '../../explorer/src/page-config.js';
+import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from './page-config.js';
 import { explorerAssetsPath, type ManifestState } from './assets.js';
 
 /** JSON safe inside a `<script>` data block: no `</script>` or `<!--` can end it early. */

@@ -5,7 +5,7 @@
  */
 export type WorkerLabel = 'editor' | 'json' | 'graphql';
 
-/** `explorer/dist/manifest.json`, written by build.ts. */
+/** `explorer/dist/manifest.json`, written by explorer/build.ts. */
 export interface ExplorerManifest {
   /** The page's ES module. */
   script: string;
