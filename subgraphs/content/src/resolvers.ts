@@ -1,4 +1,4 @@
-import { connectionFrom, notFound, pageSize, unauthenticated } from '@aetherial/subgraph-kit';
+import { connectionFrom, dateTimeScalar, notFound, pageSize, unauthenticated } from '@aetherial/subgraph-kit';
 import { hintPrivate } from './cache-hints.js';
 import { addComment } from './comment-writes.js';
 import { commentCursor, listCommentsAfter } from './comment-queries.js';
@@ -7,7 +7,6 @@ import type { Resolvers } from './generated/graphql.js';
 import type { PostRecord } from './models/post.js';
 import { listPosts, postCursor } from './post-queries.js';
 import { createPost, deletePost, updatePost } from './post-writes.js';
-import { dateTimeScalar } from './scalars.js';
 import {
   isObjectIdString,
   normalisedFilterTag,
