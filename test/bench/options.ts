@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SUITES = ['gateways', 'graph'] as const;
+export const SUITES = ['gateways', 'graph', 'subscriptions'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -28,6 +28,15 @@ export interface BenchOptions {
     connections: number;
     /** Data sizes, each as `npm run seed -- --scale <x>`. */
     scales: number[];
+  };
+  /** The subscription suite's settings. */
+  subscriptions: {
+    /** Concurrent graphql-ws subscribers, one measurement each. */
+    counts: number[];
+    /** Posts created one at a time per count (the latency samples). */
+    posts: number;
+    /** Posts sent at once per count (deliveries per second). */
+    burst: number;
   };
 }
 
@@ -59,6 +68,10 @@ export const USAGE = `npm run bench -- [options]
   --scale <x,y,...>    graph suite: data sizes, each seeded like \`npm run seed -- --scale x\`
                        (1 = 1000 users, 10000 posts, 20000 follows, 30000 likes, 500 products,
                        2000 orders; default ${DEFAULT_SCALES.full.join(',')}; short: ${DEFAULT_SCALES.short.join(',')})
+  --subscribers <n,..> subscription suite: concurrent subscribers, one measurement each
+                       (default 1,100,1000; short: 1,100)
+  --posts <n>          subscription suite: posts one at a time per count (default 30; short: 10)
+  --burst <n>          subscription suite: posts sent at once per count (default 100; short: 50)
   --out <dir>          results directory                       (default test/bench/results)
   --help`;
 
@@ -99,6 +112,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       timeout: { type: 'string' },
       out: { type: 'string' },
       scale: { type: 'string', multiple: true },
+      subscribers: { type: 'string' },
+      posts: { type: 'string' },
+      burst: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -127,6 +143,16 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       durationSeconds: positive('duration', values.duration, short ? 5 : 20),
       connections: Math.round(positive('connections', values.connections, 10)),
       scales: scales(values.scale, short),
+    },
+    subscriptions: {
+      counts: (list(values.subscribers).length > 0
+        ? list(values.subscribers)
+        : short
+          ? ['1', '100']
+          : ['1', '100', '1000']
+      ).map((value) => Math.round(positive('subscribers', value, 1))),
+      posts: Math.round(positive('posts', values.posts, short ? 10 : 30)),
+      burst: Math.round(positive('burst', values.burst, short ? 50 : 100)),
     },
   };
 }

@@ -7,6 +7,7 @@ import { graphConsoleTable, writeGraphReport, type GraphRun } from './graph/repo
 import { BENCH_SEED, runGraphSuite } from './graph/suite.js';
 import { parseBenchOptions, USAGE } from './options.js';
 import { consoleTable, describeMachine, runSettings, writeGatewayReport, type GatewayRun } from './report.js';
+import { runSubscriptionSuite } from './subscriptions/suite.js';
 
 let options;
 try {
@@ -99,4 +100,16 @@ if (options.suites.includes('graph')) {
   console.log(`\n${graphConsoleTable(sizes)}\n`);
   for (const file of writeGraphReport(run, options.outDir)) console.log(`wrote ${file}`);
   if (sizes.some((size) => size.status !== 'ok')) process.exitCode = 1;
+}
+
+if (options.suites.includes('subscriptions')) {
+  const { counts, posts, burst } = options.subscriptions;
+  console.log(
+    `\nsubscription benchmark: ${counts.join(', ')} graphql-ws subscribers; ${posts} posts one at a time, ` +
+      `then a burst of ${burst}${options.short ? ' (short mode)' : ''}`,
+  );
+  const { files } = await runSubscriptionSuite({ counts, posts, burst, outDir: options.outDir }, (message) =>
+    console.log(`  ${message}`),
+  );
+  for (const file of files) console.log(`wrote ${file}`);
 }

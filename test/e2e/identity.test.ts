@@ -78,7 +78,7 @@ describe('roles and scopes through the gateway', () => {
     );
     expect(stdout).toContain(`${admin.handle}: customer -> admin`);
     const adminToken = await logIn(admin.handle);
-    expect(decodeJwt(adminToken).scope).toBe('customer admin catalog:write');
+    expect(decodeJwt(adminToken).scope).toBe('customer admin catalog:write orders:write');
     const product = await gql<{ createProduct: { id: string; priceCents: number } }>(
       CREATE_PRODUCT,
       { input: newProduct() },

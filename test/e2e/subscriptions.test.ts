@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphEnv } from '../graph/namespace.js';
 import { sseClient, subscribe, wsClient, type Received } from '../../gateway/test/subscription-clients.js';
 import { eventually, gql } from './client.js';
-import { gatewayUrl } from './namespace.js';
+import { e2e, gatewayUrl } from './namespace.js';
 
 /** Subscriptions through the real gateway, fed by the real subgraphs' outbox events. */
 interface Account {
@@ -236,5 +240,192 @@ describe('subscriptions through the real gateway', () => {
     expect(await anonymous.ended).toEqual([
       expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } }),
     ]);
+  });
+});
+
+const call = async (query: string, variables: Record<string, unknown>, who?: Account) => {
+  const answer = await gql(query, variables, who?.token);
+  expect(answer.errors).toBeUndefined();
+  return answer.data as Record<string, unknown>;
+};
+
+/** Follows once social knows both users (it learns of sign-ups from core's events). */
+const follow = (who: Account, userId: string) =>
+  eventually(
+    () => gql(`mutation($u: ID!) { follow(userId: $u) { viewerFollows } }`, { u: userId }, who.token),
+    (answer) => answer.errors === undefined,
+  );
+
+const FEED = `subscription { feedUpdated { title author { handle } likeCount } }`;
+interface FeedPost {
+  title: string;
+  author: { handle: string };
+  likeCount: number;
+}
+const fed = (data: Record<string, unknown>) => data.feedUpdated as FeedPost;
+
+describe('feedUpdated: posts by the users the viewer follows', () => {
+  let reader: Account;
+  let followed: Account;
+  let stranger: Account;
+  beforeAll(async () => {
+    [reader, followed, stranger] = await Promise.all([
+      signUp('reader'),
+      signUp('writer'),
+      signUp('stranger'),
+    ]);
+    await follow(reader, followed.id);
+  });
+
+  it('delivers a followed author’s new post over SSE, and not a stranger’s', async () => {
+    const feed = subscribe(sse(reader.token), FEED);
+    await live(feed, () => createPost(followed, `marker feed ${randomUUID()}`));
+    await createPost(stranger, 'From a stranger: not in the feed');
+    await createPost(reader, 'My own post: not in my feed');
+    await createPost(followed, 'Fresh from someone I follow', ['feed']);
+    expect(await nextReal(feed, fed, (post) => post.title.startsWith('marker'))).toEqual({
+      title: 'Fresh from someone I follow',
+      author: { handle: followed.handle },
+      likeCount: 0,
+    });
+  });
+
+  it('a follow made after subscribing starts delivering (graphql-ws); drafts never', async () => {
+    const newcomer = await signUp('newcomer');
+    const feed = subscribe(ws(reader.token), FEED);
+    await live(feed, () => createPost(followed, `marker feed ${randomUUID()}`));
+    await createPost(newcomer, 'Before the follow: not in the feed');
+    await follow(reader, newcomer.id);
+    // Social's follow event and content's post event travel through two outboxes: keep posting
+    // until one arrives (a follow the gateway missed would deliver none).
+    const delivered: FeedPost[] = [];
+    for (
+      let attempt = 0;
+      attempt < 15 && !delivered.some((post) => post.author.handle === newcomer.handle);
+      attempt += 1
+    ) {
+      await createPost(newcomer, `After the follow ${attempt}`);
+      try {
+        for (;;) delivered.push(fed((await feed.next(2000)).data!));
+      } catch {
+        // nothing more for now
+      }
+    }
+    const byNewcomer = delivered.filter((post) => post.author.handle === newcomer.handle);
+    expect(byNewcomer.length).toBeGreaterThan(0);
+    expect(byNewcomer.every((post) => post.title.startsWith('After the follow'))).toBe(true);
+    // A draft of someone followed is not published: nothing for the feed.
+    const draft = await gql(
+      `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
+      { input: { title: 'A draft', body: 'Not yet.', status: 'DRAFT' } },
+      newcomer.token,
+    );
+    expect(draft.errors).toBeUndefined();
+    await createPost(newcomer, 'Published after the draft');
+    expect(await nextReal(feed, fed, (post) => post.title.startsWith('After the follow'))).toMatchObject({
+      title: 'Published after the draft',
+    });
+  });
+
+  it('refuses an anonymous subscriber', async () => {
+    expect(await subscribe(ws(), FEED).ended).toEqual([
+      expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } }),
+    ]);
+  });
+});
+
+describe('orderStatusChanged: the buyer’s own order only', () => {
+  const repoRoot = resolve(import.meta.dirname, '../..');
+  let staff: Account;
+  let buyer: Account;
+  let other: Account;
+  let orderId: string;
+  beforeAll(async () => {
+    [staff, buyer, other] = await Promise.all([signUp('staff'), signUp('buyer'), signUp('other')]);
+    // Staff: made an admin by the admin command, as a real process; its new token has orders:write.
+    await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'subgraphs/core/src/admin.ts', '--handle', staff.handle],
+      { cwd: repoRoot, env: { ...process.env, ...graphEnv(e2e) } },
+    );
+    const logIn = await call(
+      `mutation($login: String!) { logIn(input: { login: $login, password: "correct horse battery" }) { token } }`,
+      { login: staff.handle },
+    );
+    staff = { ...staff, token: (logIn.logIn as { token: string }).token };
+    const product = await call(
+      `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+      { input: { sku: `E2E-SUB-${randomUUID().slice(0, 8)}`, title: 'Kettle', priceCents: 2900, stock: 5 } },
+      staff,
+    );
+    const placed = await call(
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+      { input: { items: [{ productId: (product.createProduct as { id: string }).id, quantity: 2 }] } },
+      buyer,
+    );
+    orderId = (placed.placeOrder as { id: string }).id;
+  });
+
+  const ORDER = `subscription($id: ID!) {
+    orderStatusChanged(id: $id) { id status totalCents buyer { handle } items { quantity product { title } } }
+  }`;
+  const setStatus = (status: string) =>
+    call(
+      `mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { status } }`,
+      {
+        id: orderId,
+        s: status,
+      },
+      staff,
+    );
+  /** A graphql-ws client with the order subscription, then a marker subscription on the same socket. */
+  const watcher = (who: Account) => {
+    const client = ws(who.token);
+    const order = subscribe(client, ORDER, { id: orderId });
+    // Registered after the order subscription (one socket, messages in order): once a marker
+    // arrives here, the order subscription is live too.
+    const marker = subscribe(client, POST_ADDED, { author: who.id });
+    return { order, marker };
+  };
+
+  it('delivers each status change to the buyer, with core fields, and nothing to another viewer', async () => {
+    const mine = watcher(buyer);
+    const theirs = watcher(other);
+    await live(mine.marker, () => createPost(buyer, `marker order ${randomUUID()}`));
+    await live(theirs.marker, () => createPost(other, `marker order ${randomUUID()}`));
+    await setStatus('PAID');
+    await setStatus('SHIPPED');
+    const expected = (status: string) => ({
+      data: {
+        orderStatusChanged: {
+          id: orderId,
+          status,
+          totalCents: 5800,
+          buyer: { handle: buyer.handle },
+          items: [{ quantity: 2, product: { title: 'Kettle' } }],
+        },
+      },
+    });
+    expect(await mine.order.next(15_000)).toEqual(expected('PAID'));
+    expect(await mine.order.next(15_000)).toEqual(expected('SHIPPED'));
+    // The other viewer: its marker posted after both changes arrives, the order's events never did.
+    await live(theirs.marker, () => createPost(other, `marker after ${randomUUID()}`));
+    await expect(theirs.order.next(1000)).rejects.toThrow(/no payload/);
+  });
+
+  it('refuses an anonymous subscriber over graphql-ws and SSE', async () => {
+    const anonymous = subscribe(ws(), ORDER, { id: orderId });
+    expect(await anonymous.ended).toEqual([
+      expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } }),
+    ]);
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: ORDER, variables: { id: orderId } }),
+    });
+    expect(response.status).toBe(401);
+    expect(
+      ((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+    ).toBe('UNAUTHENTICATED');
   });
 });

@@ -70,6 +70,8 @@ export function prepareSubscription(options: {
   variables: Record<string, unknown> | null | undefined;
   subscriber: Subscriber;
   checkOperation: OperationCheck;
+  /** The routes served (subscriptionRoutes and this process's own, such as feedUpdated's). */
+  routes?: Readonly<Record<string, SubscriptionRoute>>;
 }): PreparedSubscription | readonly GraphQLError[] {
   const { schema, document, subscriber } = options;
   const { viewerId } = subscriber;
@@ -91,7 +93,8 @@ export function prepareSubscription(options: {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
   const field = rootField(operation.selectionSet, fragments);
   const fieldName = field?.name.value ?? '';
-  const route = Object.hasOwn(subscriptionRoutes, fieldName) ? subscriptionRoutes[fieldName] : undefined;
+  const routes = options.routes ?? subscriptionRoutes;
+  const route = Object.hasOwn(routes, fieldName) ? routes[fieldName] : undefined;
   const definition = schema.getSubscriptionType()?.getFields()[fieldName];
   if (!field || !route || !definition)
     return failure(

@@ -84,9 +84,12 @@ export class SubscriptionRegistry {
     // Copies: a push may end a subscription (slow consumer), which removes it from these sets.
     for (const subscription of [...entry.unkeyed]) offer(subscription);
     for (const { route, byKey } of entry.keyed.values()) {
-      const key = route.key?.ofEvent(event);
-      const set = key === undefined ? undefined : byKey.get(key);
-      if (set) for (const subscription of [...set]) offer(subscription);
+      const keys = route.key?.ofEvent(event);
+      // One key (a post's, a recipient's) or several (the feed subscribers who follow an author).
+      for (const key of typeof keys === 'string' ? [keys] : (keys ?? [])) {
+        const set = byKey.get(key);
+        if (set) for (const subscription of [...set]) offer(subscription);
+      }
     }
     return delivered;
   }

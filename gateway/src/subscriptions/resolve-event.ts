@@ -26,7 +26,9 @@ export function eventResolver(options: { schema: () => GraphQLSchema; execute: E
   const shared = new WeakMap<DomainEvent, Map<string, Promise<EventResult>>>();
 
   const run = async (event: DomainEvent, subscription: PreparedSubscription): Promise<EventResult> => {
-    const payload = subscription.route.payload(event);
+    const { route, viewerId } = subscription;
+    if (route.admits && !(await route.admits(event, viewerId))) return undefined;
+    const payload = route.payload(event);
     if (!payload) return undefined;
     const query = eventQuery(options.schema(), subscription.selection, payload, subscription.variables);
     if (query.query === null) return { data: { [subscription.responseKey]: query.assemble({}) } };

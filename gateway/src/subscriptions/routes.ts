@@ -33,11 +33,20 @@ export interface SubscriptionRoute {
    */
   key?: {
     ofSubscription: (args: SubscriptionArgs, viewerId: string | null) => string;
-    ofEvent: (event: DomainEvent) => string | undefined;
+    /** Several keys: the event is for each of them (an author's post, for each follower's feed). */
+    ofEvent: (event: DomainEvent) => string | Iterable<string> | undefined;
   };
   /** The rest of the filter, on the raw event, before anything is resolved. */
   matches?: (event: DomainEvent, args: SubscriptionArgs, viewerId: string | null) => boolean;
   payload: (event: DomainEvent) => EventPayload | undefined;
+  /**
+   * A subscription of this route starts: resolves once what its filter needs is loaded (a
+   * viewer's follows), rejects when it cannot be served. `detach` when it ends, however it ends.
+   */
+  attach?: (viewerId: string | null) => Promise<void>;
+  detach?: (viewerId: string | null) => void;
+  /** A last check of an event routed to the subscription, just before it is resolved. */
+  admits?: (event: DomainEvent, viewerId: string | null) => Promise<boolean>;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -86,9 +95,10 @@ interface PostAddedFilter {
 
 /**
  * The graph's subscriptions and the events they come from (content: posts and comments; social:
- * likes and follows, `PostLiked {postId, userId}`, `UserFollowed {followerId, followeeId}`). A like
- * carries no post author: the gateway looks it up before routing (see post-author.ts). Not served: `orderStatusChanged` (core has no order status change after
- * `OrderPlaced`) and `feedUpdated` (it needs the viewer's follows at each post).
+ * likes and follows, `PostLiked {postId, userId}`, `UserFollowed {followerId, followeeId}`; core:
+ * `OrderStatusChanged {buyerId, status, previousStatus}`). A like carries no post author: the
+ * gateway looks it up before routing (see post-author.ts). `feedUpdated` needs the viewer's follows
+ * and is added per gateway process (feed-follows.ts).
  */
 export const subscriptionRoutes: Record<string, SubscriptionRoute> = {
   postAdded: {
@@ -141,4 +151,18 @@ export const subscriptionRoutes: Record<string, SubscriptionRoute> = {
     matches: (event, _args, viewerId) => actorOf(event) !== viewerId,
     payload: notification,
   },
+  orderStatusChanged: {
+    eventTypes: ['OrderStatusChanged'],
+    requiresViewer: true,
+    key: { ofSubscription: (args) => String(args.id), ofEvent: (event) => event.entityId },
+    // The buyer's own order only, decided on the raw event; core answers NOT_FOUND to anyone else too.
+    matches: (event, _args, viewerId) => viewerId !== null && field(event, 'buyerId') === viewerId,
+    payload: (event) => ({ kind: 'entity', lookup: { rootField: 'order', args: { id: event.entityId } } }),
+  },
 };
+
+/** A post just published: created as PUBLISHED, or a draft that became PUBLISHED. */
+export const isPublication = (event: DomainEvent): boolean =>
+  field(event, 'status') === 'PUBLISHED' &&
+  (event.type === 'PostCreated' ||
+    (event.type === 'PostUpdated' && field(event, 'previousStatus') === 'DRAFT'));

@@ -8,6 +8,8 @@ import { prepareSubscription, type OperationCheck } from './prepare-subscription
 import type { Subscriber } from './viewer.js';
 import { SubscriptionRegistry } from './registry.js';
 import { eventResolver, type ExecuteAsViewer } from './resolve-event.js';
+import { feedFollows } from './feed-follows.js';
+import { subscriptionRoutes } from './routes.js';
 
 export interface SubscriptionLimits {
   /** Active subscriptions one WebSocket connection may hold. */
@@ -84,6 +86,8 @@ export function createSubscriptionService(options: {
     execute: options.execute,
     wanted: (type) => subscriptions.wantsFor(type, 'notifications'),
   });
+  const feed = feedFollows({ execute: options.execute, log });
+  const routes = { ...subscriptionRoutes, feedUpdated: feed.route };
   const resolver = eventResolver({
     schema: () => {
       const schema = options.schema();
@@ -99,8 +103,9 @@ export function createSubscriptionService(options: {
     get active() {
       return subscriptions.size;
     },
-    wants: (type) => subscriptions.wants(type),
+    wants: (type) => subscriptions.wants(type) || feed.wants(type),
     dispatch: async (event) => {
+      feed.observe(event);
       let routed = event;
       try {
         routed = await withPostAuthor(event);
@@ -137,14 +142,17 @@ export function createSubscriptionService(options: {
         variables,
         subscriber,
         checkOperation: options.checkOperation,
+        routes,
       });
       if (!('fieldName' in prepared)) return prepared;
+      const { route } = prepared;
       const subscription = new EventSubscription(prepared, {
         maxQueued: limits.maxQueued,
         resolve: resolver.resolve,
         onSlowConsumer,
         onEnd: (ended, reason) => {
           subscriptions.remove(ended);
+          route.detach?.(viewerId);
           metrics.active.dec({ transport });
           metrics.ended.inc({ reason });
           if (reason !== 'client')
@@ -156,6 +164,21 @@ export function createSubscriptionService(options: {
       });
       subscriptions.add(subscription);
       metrics.active.inc({ transport });
+      route.attach?.(viewerId).catch((error: unknown) => {
+        log.warn(
+          { field: prepared.fieldName, viewerId, err: (error as Error).message },
+          'subscription not served',
+        );
+        subscription.end('error', {
+          data: null,
+          errors: [
+            {
+              message: `${prepared.fieldName} cannot be served now: ${(error as Error).message}`,
+              extensions: { code: 'UNAVAILABLE' },
+            },
+          ],
+        });
+      });
       return subscription;
     },
   };

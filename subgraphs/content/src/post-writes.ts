@@ -75,7 +75,8 @@ export async function updatePost(
       postId.toHexString(),
       next.version,
       now,
-      postPayload(next),
+      // previousStatus: a draft's publication is news (the gateway's feedUpdated), an edit is not.
+      { ...postPayload(next), previousStatus: current.status },
     );
     let modified: number;
     try {

@@ -5,7 +5,8 @@ import type { Prisma, CoreTx, OrderItemRow, OrderRow, ProductRow, UserRow } from
  * The domain events the core writes. Each is stored in the outbox in the same transaction as the
  * change; `version` is the entity's version after the change; payloads carry the new public state.
  */
-export type CoreEventType = 'UserCreated' | 'ProductCreated' | 'ProductUpdated' | 'OrderPlaced';
+export type CoreEventType =
+  'UserCreated' | 'ProductCreated' | 'ProductUpdated' | 'OrderPlaced' | 'OrderStatusChanged';
 
 export type UserPayload = { id: string; handle: string; displayName: string; createdAt: string };
 
@@ -29,6 +30,18 @@ export type OrderPayload = {
   currency: string;
   createdAt: string;
   items: { productId: string; quantity: number; unitPriceCents: number }[];
+};
+
+/** An order moved from one status to another (staff's updateOrderStatus, the buyer's cancelOrder). */
+export type OrderStatusPayload = {
+  id: string;
+  buyerId: string;
+  status: string;
+  previousStatus: string;
+  totalCents: number;
+  currency: string;
+  /** Who changed it: the buyer (cancelOrder) or a member of staff. */
+  changedBy: string;
 };
 
 export type OutboxInsert = Prisma.OutboxEventCreateManyInput;
@@ -92,6 +105,29 @@ export const orderPlaced = (
   occurredAt = new Date(),
 ): OutboxInsert =>
   outboxRow('OrderPlaced', 'Order', order.id, order.version, orderPayload(order, items), occurredAt);
+
+export const orderStatusChanged = (
+  order: OrderRow,
+  previousStatus: string,
+  changedBy: string,
+  occurredAt = new Date(),
+): OutboxInsert =>
+  outboxRow(
+    'OrderStatusChanged',
+    'Order',
+    order.id,
+    order.version,
+    {
+      id: order.id,
+      buyerId: order.buyerId,
+      status: order.status,
+      previousStatus,
+      totalCents: order.totalCents,
+      currency: order.currency,
+      changedBy,
+    } satisfies OrderStatusPayload,
+    occurredAt,
+  );
 
 /** Writes events inside the caller's transaction: they commit or roll back with the change. */
 export async function recordEvents(tx: CoreTx, events: OutboxInsert[]): Promise<void> {

@@ -3,8 +3,8 @@ import type { CoreContext } from './context.js';
 import type { Resolvers } from './generated/graphql.js';
 import { ordersPage, productsPage, usersPage } from './pages.js';
 import { DateTime } from './scalars.js';
-import { CATALOG_WRITE } from './roles.js';
-import { placeOrder } from './services/orders.js';
+import { CATALOG_WRITE, ORDERS_WRITE } from './roles.js';
+import { changeOrderStatus, placeOrder } from './services/orders.js';
 import { createProduct, updateProduct } from './services/products.js';
 import { logIn, signUp } from './services/users.js';
 import type { UserRow } from './store.js';
@@ -27,10 +27,15 @@ async function viewer(context: CoreContext): Promise<UserRow> {
  * was revoked is refused at once, whatever token they still hold.
  */
 async function catalogueWriter(context: CoreContext, field: string): Promise<UserRow> {
+  return staff(context, field, CATALOG_WRITE);
+}
+
+/** A staff write: the token's scope and, in the database, the admin role (see catalogueWriter). */
+async function staff(context: CoreContext, field: string, scope: string): Promise<UserRow> {
   const user = await viewer(context);
-  if (!hasScope(context.viewer, CATALOG_WRITE) || user.role !== 'admin') {
-    throw graphQLError('FORBIDDEN', `${field} needs the scope ${CATALOG_WRITE} (the admin role)`, {
-      requiredScopes: [CATALOG_WRITE],
+  if (!hasScope(context.viewer, scope) || user.role !== 'admin') {
+    throw graphQLError('FORBIDDEN', `${field} needs the scope ${scope} (the admin role)`, {
+      requiredScopes: [scope],
     });
   }
   return user;
@@ -113,6 +118,22 @@ export const resolvers: Resolvers = {
     placeOrder: async (_parent, { input }, context) => {
       const buyer = await viewer(context);
       return recorded(context, placeOrder(context.db, buyer.id, input));
+    },
+    updateOrderStatus: async (_parent, { id, status }, context) => {
+      const member = await staff(context, 'updateOrderStatus', ORDERS_WRITE);
+      return recorded(context, changeOrderStatus(context.db, { orderId: id, status, changedBy: member.id }));
+    },
+    cancelOrder: async (_parent, { id }, context) => {
+      const buyer = await viewer(context);
+      return recorded(
+        context,
+        changeOrderStatus(context.db, {
+          orderId: id,
+          status: 'CANCELLED',
+          changedBy: buyer.id,
+          buyerId: buyer.id,
+        }),
+      );
     },
   },
 

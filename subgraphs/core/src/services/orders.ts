@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput } from '@aetherial/subgraph-kit';
-import { orderPlaced, productUpdated, recordEvents } from '../events.js';
-import type { PlaceOrderInput } from '../generated/graphql.js';
-import type { CoreDb, CoreTx, OrderRow, ProductRow } from '../store.js';
+import { badUserInput, conflict, notFound } from '@aetherial/subgraph-kit';
+import { orderPlaced, orderStatusChanged, productUpdated, recordEvents } from '../events.js';
+import type { OrderStatus, PlaceOrderInput } from '../generated/graphql.js';
+import { isUuid, type CoreDb, type CoreTx, type OrderRow, type ProductRow } from '../store.js';
 import { validateOrderLines, type OrderLine } from '../validation.js';
 
 const MAX_TOTAL_CENTS = 2 ** 31 - 1;
@@ -65,6 +65,79 @@ export async function placeOrder(db: CoreDb, buyerId: string, input: PlaceOrderI
     await recordEvents(tx, [
       orderPlaced(order, items, now),
       ...products.map((product) => productUpdated(product, now)),
+    ]);
+    return order;
+  });
+}
+
+/**
+ * Where an order may go from each status: paid, then shipped; cancelled before it ships (a paid
+ * one is refunded outside this graph). SHIPPED and CANCELLED are final.
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  PLACED: ['PAID', 'CANCELLED'],
+  PAID: ['SHIPPED', 'CANCELLED'],
+  SHIPPED: [],
+  CANCELLED: [],
+};
+
+/** Puts a cancelled order's units back on the shelf, one conditional-free UPDATE per product. */
+async function returnStock(tx: CoreTx, orderId: string): Promise<ProductRow[]> {
+  const items = await tx.orderItem.findMany({ where: { orderId }, orderBy: { productId: 'asc' } });
+  const products: ProductRow[] = [];
+  for (const item of items) {
+    const rows = await tx.$queryRaw<ProductRow[]>`
+      UPDATE "Product"
+      SET "stock" = "stock" + ${item.quantity}, "version" = "version" + 1, "updatedAt" = now()
+      WHERE "id" = ${item.productId}::uuid
+      RETURNING "id", "sku", "title", "description", "priceCents", "currency", "stock", "version", "createdAt", "updatedAt"`;
+    if (rows[0]) products.push(rows[0]);
+  }
+  return products;
+}
+
+/**
+ * Moves an order to `status` in ONE transaction: the order row locked (a buyer's cancel and staff's
+ * update of the same order queue up, and the second sees the first's status), the transition
+ * checked, status and version written, the stock of a cancelled order returned, and
+ * OrderStatusChanged (plus ProductUpdated for returned stock) recorded in the outbox. Setting the
+ * status an order already has changes nothing and records nothing (a retried request).
+ * `buyerId`: the change is the buyer's own (cancelOrder): anyone else's order is NOT_FOUND, and
+ * only a PLACED one may be cancelled (checked under the lock: staff may have marked it paid since).
+ */
+export async function changeOrderStatus(
+  db: CoreDb,
+  request: { orderId: string; status: OrderStatus; changedBy: string; buyerId?: string },
+): Promise<OrderRow> {
+  const { orderId, status, changedBy, buyerId } = request;
+  if (!isUuid(orderId)) throw notFound('Order', orderId);
+  return db.$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ status: OrderStatus; buyerId: string }[]>`
+      SELECT "status", "buyerId" FROM "Order" WHERE "id" = ${orderId}::uuid FOR UPDATE`;
+    const current = locked[0];
+    if (!current || (buyerId !== undefined && current.buyerId !== buyerId)) throw notFound('Order', orderId);
+    if (current.status === status) return tx.order.findUniqueOrThrow({ where: { id: orderId } });
+    if (buyerId !== undefined && current.status !== 'PLACED')
+      throw conflict(
+        'id',
+        `order ${orderId} is ${current.status}: only a PLACED order can be cancelled by its buyer`,
+      );
+    const allowed = ORDER_TRANSITIONS[current.status];
+    if (!allowed.includes(status))
+      throw conflict(
+        'status',
+        `order ${orderId} is ${current.status} and cannot become ${status}` +
+          (allowed.length > 0 ? ` (it can become ${allowed.join(' or ')})` : ` (${current.status} is final)`),
+      );
+    const order = await tx.order.update({
+      where: { id: orderId },
+      data: { status, version: { increment: 1 } },
+    });
+    const returned = status === 'CANCELLED' ? await returnStock(tx, orderId) : [];
+    const now = new Date();
+    await recordEvents(tx, [
+      orderStatusChanged(order, current.status, changedBy, now),
+      ...returned.map((product) => productUpdated(product, now)),
     ]);
     return order;
   });
