@@ -135,7 +135,7 @@ describe('npm run admin', { timeout: 120_000 }, () => {
 
     const after = await subgraph.call<{ logIn: { token: string } }>(LOG_IN, { login: user.handle });
     const token = decodeJwt(after.data!.logIn.token);
-    expect(token.scope).toBe('customer admin catalog:write');
+    expect(token.scope).toBe('customer admin catalog:write orders:write');
     const viewer = { userId: user.id, scopes: String(token.scope).split(' ') };
     expect((await subgraph.call(CREATE_PRODUCT, { input: newProduct() }, viewer)).errors).toBeUndefined();
 
