@@ -290,7 +290,7 @@ describe('feedUpdated: posts by the users the viewer follows', () => {
     });
   });
 
-  it('a follow made after subscribing starts delivering (graphql-ws); drafts never', async () => {
+  it('a follow made after subscribing starts delivering (graphql-ws); a draft counts once published', async () => {
     const newcomer = await signUp('newcomer');
     const feed = subscribe(ws(reader.token), FEED);
     await live(feed, () => createPost(followed, `marker feed ${randomUUID()}`));
@@ -314,17 +314,30 @@ describe('feedUpdated: posts by the users the viewer follows', () => {
     const byNewcomer = delivered.filter((post) => post.author.handle === newcomer.handle);
     expect(byNewcomer.length).toBeGreaterThan(0);
     expect(byNewcomer.every((post) => post.title.startsWith('After the follow'))).toBe(true);
-    // A draft of someone followed is not published: nothing for the feed.
-    const draft = await gql(
+    // A draft of someone followed is not news until it is published (content's PostUpdated
+    // carries the status it had); an edit of a published post is not news either.
+    const draft = await gql<{ createPost: { id: string } }>(
       `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
       { input: { title: 'A draft', body: 'Not yet.', status: 'DRAFT' } },
       newcomer.token,
     );
     expect(draft.errors).toBeUndefined();
-    await createPost(newcomer, 'Published after the draft');
-    expect(await nextReal(feed, fed, (post) => post.title.startsWith('After the follow'))).toMatchObject({
-      title: 'Published after the draft',
-    });
+    const update = (input: Record<string, unknown>) =>
+      call(
+        `mutation($id: ID!, $input: UpdatePostInput!) { updatePost(id: $id, input: $input) { id } }`,
+        {
+          id: draft.data!.createPost.id,
+          input,
+        },
+        newcomer,
+      );
+    await update({ title: 'A draft, revised' });
+    await update({ status: 'PUBLISHED' });
+    await update({ title: 'Published, then edited' });
+    await createPost(newcomer, 'The last one');
+    const isEarlier = (post: FeedPost) => post.title.startsWith('After the follow');
+    expect(await nextReal(feed, fed, isEarlier)).toMatchObject({ author: { handle: newcomer.handle } });
+    expect(await nextReal(feed, fed, isEarlier)).toMatchObject({ title: 'The last one' });
   });
 
   it('refuses an anonymous subscriber', async () => {
