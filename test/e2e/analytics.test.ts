@@ -204,8 +204,9 @@ describe('graphActivity: the gateway’s own requests, for admins', () => {
     expect(customer.data).toBeNull();
     expect(customer.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(customer.errors?.[0]?.message).toMatch(/admin/);
-    expect((customer.errors?.[0]?.extensions as { requiredScopes?: string[] }).requiredScopes).toEqual([
-      'admin',
+    // The gateway's shape: alternatives of scope sets, as in @requiresScopes.
+    expect((customer.errors?.[0]?.extensions as { requiredScopes?: string[][] }).requiredScopes).toEqual([
+      ['admin'],
     ]);
     const anonymous = await gql(query, variables);
     expect(anonymous.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHORIZED']);

@@ -1,4 +1,4 @@
-import { baseConfigSchema, loadConfig } from '@aetherial/subgraph-kit';
+import { loadConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
 /**
@@ -6,7 +6,7 @@ import { z } from 'zod';
  * variables are analytics' (one InfluxDB database holds every series of a graph), and the series
  * is written only when INFLUXDB_URL is set.
  */
-export const requestSeriesConfigSchema = baseConfigSchema.pick({ NODE_ENV: true }).extend({
+export const requestSeriesConfigSchema = z.object({
   INFLUXDB_URL: z
     .string()
     .regex(/^https?:\/\/.+/, 'must be an http:// or https:// URL')
