@@ -285,7 +285,7 @@ export function graphMarkdownReport(run: GraphRun, chartFile: string): string {
     '',
     ...activityFreshnessLines(sizes),
     counted
-      ? `Store round trips per request: \`store_requests_total\` of the five subgraphs (counted at each store driver), ` +
+      ? `Store round trips per request: \`store_requests_total\` of the six subgraphs (counted at each store driver), ` +
         `summed by store, read before and after a counting pass — every request of the page sent once, one at a time, ` +
         `through that row's gateway (cache on: right after its cache was filled, so hits cost nothing) — minus the ` +
         `background of the idle windows around the pass, divided by the requests the gateway answered. Not taken from ` +
