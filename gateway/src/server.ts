@@ -35,6 +35,7 @@ import { createExplorer } from './explorer/index.js';
 import type { GatewayRegistry } from './registry/gateway-registry.js';
 import { createGatewayMetrics } from './metrics.js';
 import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
+import { requestSeriesPlugins } from './request-series/index.js';
 import { supergraphFromFile } from './supergraph.js';
 import { executeThroughGateway } from './subscriptions/execute.js';
 import {
@@ -180,6 +181,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       ...(config.GATEWAY_ENFORCE_POLICY ? [authorization.plugin()] : []),
       errorMaskingPlugin(production),
       observabilityPlugin(metrics),
+      ...requestSeriesPlugins<GatewayContext>(log, workerName), // InfluxDB, when INFLUXDB_URL is set
       ...(config.GATEWAY_CACHE ? [responseCachePlugin({ store, metrics, onRedisError })] : []),
       ...registry.plugins,
     ],

@@ -155,6 +155,8 @@ async function main(): Promise<void> {
   const gateway = run('gateway', process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
     GATEWAY_PORT: String(gatewayPort),
     ...subgraphUrls,
+    // The gateway writes its request series (graphActivity) where analytics keeps its points.
+    INFLUXDB_URL: process.env.INFLUXDB_URL || 'http://127.0.0.1:8086',
   });
   const gatewayOrigin = `http://${hostOf('gateway')}:${gatewayPort}`;
   await waitReady('gateway', `${gatewayOrigin}/ready`, gateway);

@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, gql } from './client.js';
+import { e2e, gatewayUrl } from './namespace.js';
+
+/** A token as core issues it, signed with the graph's secret (core's admin command is tested in identity.test.ts). */
+const mint = (userId: string, scope: string) =>
+  new SignJWT({ scope })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuer('aetherial-core')
+    .setAudience('aetherial-graph')
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(e2e.secrets.JWT_SECRET));
 
 interface Account {
   token: string;
@@ -126,5 +138,96 @@ describe('analytics through the gateway', () => {
     expect(answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([
       ['BAD_USER_INPUT', 'from'],
     ]);
+  });
+});
+
+describe('graphActivity: the gateway’s own requests, for admins', () => {
+  const query = `query Graph($from: DateTime!, $to: DateTime!, $interval: Interval!) {
+    graphActivity(from: $from, to: $to, interval: $interval) { start requests errors p50LatencyMs p95LatencyMs } }`;
+  interface Buckets {
+    graphActivity: { start: string; requests: number; errors: number; p50LatencyMs: number | null }[];
+  }
+
+  /** Requests the gateway process has answered so far, from its own Prometheus counter. */
+  async function answeredSoFar(): Promise<number> {
+    const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith('gateway_requests_total{'))
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  }
+
+  it('counts the requests the gateway answered in the interval', async () => {
+    const admin = await mint(author.id, 'customer admin catalog:write');
+    const requests = 15;
+    for (let i = 0; i < requests; i += 1) {
+      const answer = await gql(`query Probe($id: ID!) { post(id: $id) { id title } }`, { id: postId });
+      expect(answer.errors).toBeUndefined();
+    }
+    // Every request the gateway answered up to now, ours included; the polls below add one each.
+    const answered = await answeredSoFar();
+    expect(answered).toBeGreaterThanOrEqual(requests);
+    let polls = 0;
+    const total = (result: { data?: Buckets | null }) =>
+      (result.data?.graphActivity ?? []).reduce((sum, bucket) => sum + bucket.requests, 0);
+    // Each gateway process writes its window every 10 s; MINUTE buckets read the raw points. Six hours
+    // back covers every request of this run.
+    const answer = await eventually(
+      () => {
+        polls += 1;
+        return gql<Buckets>(
+          query,
+          {
+            from: new Date(Date.now() - 6 * 3_600_000).toISOString(),
+            to: new Date(Date.now() + 60_000).toISOString(),
+            interval: 'MINUTE',
+          },
+          admin,
+        );
+      },
+      (result) => total(result) >= answered,
+      40_000,
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(total(answer)).toBeLessThanOrEqual(answered + polls);
+    const busy = answer.data!.graphActivity.filter((bucket) => bucket.requests > 0);
+    expect(busy.every((bucket) => bucket.p50LatencyMs !== null && bucket.p50LatencyMs > 0)).toBe(true);
+  });
+
+  it('refuses a customer naming the missing scope, and an anonymous caller', async () => {
+    const variables = {
+      from: new Date(Date.now() - 3_600_000).toISOString(),
+      to: new Date().toISOString(),
+      interval: 'MINUTE',
+    };
+    const customer = await gql(query, variables, await mint(reader.id, 'customer'));
+    expect(customer.data).toBeNull();
+    expect(customer.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect(customer.errors?.[0]?.message).toMatch(/admin/);
+    // The gateway's shape: alternatives of scope sets, as in @requiresScopes.
+    expect((customer.errors?.[0]?.extensions as { requiredScopes?: string[][] }).requiredScopes).toEqual([
+      ['admin'],
+    ]);
+    const anonymous = await gql(query, variables);
+    expect(anonymous.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHORIZED']);
+  });
+
+  it('names the argument of a bad range', async () => {
+    const admin = await mint(author.id, 'customer admin catalog:write');
+    const fields = async (variables: Record<string, unknown>) =>
+      (await gql(query, variables, admin)).errors?.map((error) => [
+        error.extensions?.code,
+        error.extensions?.field,
+      ]);
+    expect(
+      await fields({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z', interval: 'DAY' }),
+    ).toEqual([['BAD_USER_INPUT', 'from']]);
+    expect(
+      await fields({
+        from: new Date(Date.now() - 7 * 86_400_000).toISOString(),
+        to: new Date().toISOString(),
+        interval: 'MINUTE',
+      }),
+    ).toEqual([['BAD_USER_INPUT', 'interval']]);
   });
 });

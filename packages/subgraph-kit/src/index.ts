@@ -16,3 +16,4 @@ export * from './http.js';
 export * from './viewer.js';
 export * from './testing.js';
 export * from './random.js';
+export * from './request-series.js';

@@ -1,6 +1,15 @@
-import { badUserInput, dateTimeScalar, forbidden, unauthenticated } from '@aetherial/subgraph-kit';
+import {
+  badUserInput,
+  dateTimeScalar,
+  forbidden,
+  graphQLError,
+  hasScope,
+  unauthenticated,
+  type Viewer,
+} from '@aetherial/subgraph-kit';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { PostMetric, Resolvers, UserMetric } from './generated/graphql.js';
+import { graphActivityBuckets } from './graph-activity.js';
 import { requireEntityId } from './ids.js';
 import type { PostMetricTag, UserMetricTag } from './points.js';
 import { seriesMaxAge, seriesRange, type SeriesRange } from './ranges.js';
@@ -36,6 +45,18 @@ function metricOf<E extends string, T>(table: Record<E, T>, metric: E): T {
   const tag = table[metric];
   if (tag === undefined) throw badUserInput('metric', `unknown metric ${String(metric)}`);
   return tag;
+}
+
+/** The scope graphActivity needs (the gateway enforces @requiresScopes first; this is defence in depth). */
+export const ADMIN_SCOPE = 'admin';
+
+function requireAdmin(viewer: Viewer, field: string): void {
+  if (hasScope(viewer, ADMIN_SCOPE)) return;
+  throw graphQLError(
+    viewer.userId === null ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+    `${field} needs the scope ${ADMIN_SCOPE}`,
+    { requiredScopes: [ADMIN_SCOPE] },
+  );
 }
 
 export const resolvers: Resolvers = {
@@ -86,6 +107,12 @@ export const resolvers: Resolvers = {
         throw badUserInput('first', `must be between 1 and ${MAX_TRENDING}, got ${count}`);
       const rows = await store.trending(window, count);
       return rows.map((row) => ({ post: { id: row.post }, score: row.score }));
+    },
+    graphActivity: async (_root, args, { store, config, viewer }, info) => {
+      requireAdmin(viewer, 'graphActivity');
+      const range = seriesRange(args, config);
+      hintSeries(info, range, 'PRIVATE');
+      return graphActivityBuckets(range, await store.graphActivity(range));
     },
   },
 

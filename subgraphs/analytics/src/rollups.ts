@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { REQUEST_SERIES_FIELDS, REQUEST_SERIES_MEASUREMENT } from '@aetherial/subgraph-kit';
 import type { AnalyticsConfig } from './config.js';
 import type { Influx, RetentionPolicy } from './influx.js';
 import { durationMs } from './ranges.js';
@@ -13,6 +14,8 @@ export const MEASUREMENTS = {
   sales: ['units', 'revenue_cents'],
   /** No tags: one point per sign-up. */
   signups: ['count'],
+  /** Written by the gateway (no tags): requests, errors, latency sum and histogram per window. */
+  [REQUEST_SERIES_MEASUREMENT]: REQUEST_SERIES_FIELDS,
 } as const;
 
 export type Measurement = keyof typeof MEASUREMENTS;

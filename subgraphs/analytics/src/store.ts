@@ -1,4 +1,5 @@
 import { flux, fluxExpression, fluxString, type Point } from '@influxdata/influxdb-client';
+import { REQUEST_SERIES_MEASUREMENT } from '@aetherial/subgraph-kit';
 import type { Interval, TrendWindow } from './generated/graphql.js';
 import type { Influx } from './influx.js';
 import type { PostMetricTag, UserMetricTag } from './points.js';
@@ -154,6 +155,26 @@ export class AnalyticsStore {
         |> sort(columns: ["_value", "post"], desc: true)
         |> limit(n: ${first})`);
     return rows.map((row) => ({ post: row.post, score: Number(row._value) }));
+  }
+
+  /**
+   * The gateway's request series over one range: every field summed per bucket (empty buckets
+   * absent), as `start → field → sum`.
+   */
+  async graphActivity(range: SeriesRange): Promise<Map<number, Map<string, number>>> {
+    const rows = await this.influx.query<{ _time: string; _field: string; _value: number }>(flux`
+      from(bucket: ${this.influx.bucket(range.source)})
+        |> range(start: ${range.from}, stop: ${range.to})
+        |> filter(fn: (r) => r._measurement == ${REQUEST_SERIES_MEASUREMENT})
+        |> aggregateWindow(every: ${fluxExpression(FLUX_EVERY[range.interval])}, fn: sum, timeSrc: "_start", createEmpty: false)`);
+    const buckets = new Map<number, Map<string, number>>();
+    for (const row of rows) {
+      const start = Date.parse(row._time);
+      const fields = buckets.get(start) ?? new Map<string, number>();
+      fields.set(row._field, (fields.get(row._field) ?? 0) + Number(row._value));
+      buckets.set(start, fields);
+    }
+    return buckets;
   }
 
   /** Writes view points (one request). */

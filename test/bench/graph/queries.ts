@@ -56,6 +56,42 @@ export const PROFILE_PAGE = /* GraphQL */ `
 `;
 
 /**
+ * The profile page with analytics beside it: the user's posts with their stats (views, likes,
+ * comments) and the day's trending posts; core, content and analytics (InfluxDB). Without
+ * `trendingPosts.score`: it decays with every second, so no two answers would be the same (the
+ * ranking does not change while nothing happens).
+ */
+export const PROFILE_ANALYTICS_PAGE = /* GraphQL */ `
+  query ProfileAnalyticsPage($id: ID!) {
+    user(id: $id) {
+      id
+      handle
+      displayName
+      posts(first: 10) {
+        edges {
+          node {
+            id
+            title
+            createdAt
+            stats {
+              views
+              likes
+              comments
+            }
+          }
+        }
+      }
+    }
+    trendingPosts(window: DAY, first: 10) {
+      post {
+        id
+        title
+      }
+    }
+  }
+`;
+
+/**
  * The signed-in viewer's feed: social (feed, likes), content (posts, comments), core (authors).
  * Without `me` and `viewerHasLiked`: both are hinted `maxAge: 0`, so a page holding either is never
  * cached (a frontend asks for them in a request of their own).
@@ -211,7 +247,7 @@ export const SEARCH_TERMS: readonly { query: string; text: string }[] = [
   { query: 'Alan Turing', text: 'machines that think' },
 ];
 
-export type PageName = 'profile' | 'feed' | 'search';
+export type PageName = 'profile' | 'profile-analytics' | 'feed' | 'search';
 
 export interface Page {
   name: PageName;
@@ -227,6 +263,12 @@ export const PAGES: readonly Page[] = [
     label: 'profile page',
     query: PROFILE_PAGE,
     subgraphs: 'core, content, social',
+  },
+  {
+    name: 'profile-analytics',
+    label: 'profile page with analytics',
+    query: PROFILE_ANALYTICS_PAGE,
+    subgraphs: 'core, content, analytics',
   },
   {
     name: 'feed',
@@ -258,6 +300,7 @@ interface Edges {
 export function meaningful(page: PageName, data: Record<string, unknown>): boolean {
   switch (page) {
     case 'profile':
+    case 'profile-analytics':
       return ((data.user as { posts?: Edges } | null)?.posts?.edges.length ?? 0) > 0;
     case 'feed':
       return ((data.feed as Edges | null)?.edges.length ?? 0) > 0;

@@ -31,6 +31,7 @@ const STORE_LABELS: Record<StoreName, string> = {
   neo4j: 'Neo4j',
   opensearch: 'OpenSearch',
   weaviate: 'Weaviate',
+  influxdb: 'InfluxDB',
   redis: 'Redis',
 };
 
@@ -124,6 +125,68 @@ function chartPanels(sizes: GraphSizeResult[]): Panel[] {
   })).filter((panel) => panel.bars.length > 0);
 }
 
+/** Write-to-visible latency of activity per size (activity-freshness.ts). */
+function activityFreshnessLines(sizes: GraphSizeResult[]): string[] {
+  const measured = sizes.filter((size) => size.activityFreshness || size.activityFreshnessError);
+  if (measured.length === 0) return [];
+  const cells = (summary: { p50: number; p95: number; max: number; misses: number }) => [
+    fixed(summary.p50, 0),
+    fixed(summary.p95, 0),
+    fixed(summary.max, 0),
+    String(summary.misses),
+  ];
+  return [
+    '## Activity: write to visible',
+    '',
+    'A comment added through the gateway (one at a time, each on another post), then `Post.stats.comments` polled ' +
+      'every 25 ms through both gateways until it counts it: content’s outbox relay, the event stream, analytics’ ' +
+      'recorder, InfluxDB, analytics, the gateway. Milliseconds from the mutation’s answer; the cached gateway held the ' +
+      'post’s stats from right before the write, so its figure includes its invalidation by the event. A miss is a ' +
+      'comment not visible within the timeout.',
+    '',
+    markdownTable(
+      [
+        'Data size',
+        'Comments',
+        'Cache off p50 ms',
+        'p95 ms',
+        'max ms',
+        'misses',
+        'Cache on p50 ms',
+        'p95 ms',
+        'max ms',
+        'misses',
+        'Load avg at start',
+      ],
+      measured.map((size) =>
+        size.activityFreshness
+          ? [
+              sizeLabel(size),
+              String(size.activityFreshness.comments),
+              ...cells(size.activityFreshness.cacheOff),
+              ...cells(size.activityFreshness.cacheOn),
+              fixed(size.activityFreshness.loadAverage, 2),
+            ]
+          : [
+              sizeLabel(size),
+              `failed: ${(size.activityFreshnessError ?? '').slice(0, 200)}`,
+              '',
+              '',
+              '',
+              '',
+              '',
+              '',
+              '',
+              '',
+              '',
+            ],
+      ),
+      2,
+    ),
+    '',
+  ];
+}
+
 function sizeTable(sizes: GraphSizeResult[]): string {
   return markdownTable(
     [
@@ -176,7 +239,7 @@ function variantsLine(size: GraphSizeResult): string {
   const parts = PAGES.map((page) => {
     const v = size.variants?.[page.name];
     if (!v) return `${page.label}: –`;
-    return `${page.label}: ${v.count} requests (${v.meaningful} ${page.name === 'profile' ? 'with posts' : page.name === 'feed' ? 'with posts' : 'with hits'}), ${v.responseKiB} KiB per answer on average`;
+    return `${page.label}: ${v.count} requests (${v.meaningful} ${page.name === 'search' ? 'with hits' : 'with posts'}), ${v.responseKiB} KiB per answer on average`;
   });
   return `- scale ${size.scale}: ${parts.join('; ')}`;
 }
@@ -198,7 +261,7 @@ export function graphMarkdownReport(run: GraphRun, chartFile: string): string {
     `# Graph benchmark, ${run.startedAt.slice(0, 10)}${run.mode === 'short' ? ' (short mode)' : ''}`,
     '',
     `The whole Aetherial graph on its real stores — core (PostgreSQL), content (MongoDB protocol on FerretDB), ` +
-      `social (Neo4j), search (OpenSearch), semantic (Weaviate) and our gateway (Redis) — in the \`bench\` namespace ` +
+      `social (Neo4j), search (OpenSearch), semantic (Weaviate), analytics (InfluxDB) and our gateway (Redis) — in the \`bench\` namespace ` +
       `(its own databases, Redis database, event stream, search alias and Weaviate collection), seeded at each size with ` +
       `\`seedGraph\` (seed ${settings.seed}), measured once every read model had applied every event.`,
     `Load: autocannon in its own process, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up, then ` +
@@ -220,8 +283,9 @@ export function graphMarkdownReport(run: GraphRun, chartFile: string): string {
     '',
     `![Requests per second](${chartFile})`,
     '',
+    ...activityFreshnessLines(sizes),
     counted
-      ? `Store round trips per request: \`store_requests_total\` of the five subgraphs (counted at each store driver), ` +
+      ? `Store round trips per request: \`store_requests_total\` of the six subgraphs (counted at each store driver), ` +
         `summed by store, read before and after a counting pass — every request of the page sent once, one at a time, ` +
         `through that row's gateway (cache on: right after its cache was filled, so hits cost nothing) — minus the ` +
         `background of the idle windows around the pass, divided by the requests the gateway answered. Not taken from ` +
@@ -284,7 +348,7 @@ export function graphMarkdownReport(run: GraphRun, chartFile: string): string {
     '',
     ...PAGES.flatMap((page) => [
       `- **${page.label}** (${page.subgraphs}): ${
-        page.name === 'profile'
+        page.name === 'profile' || page.name === 'profile-analytics'
           ? `anonymous; \`$id\` rotates over up to ${MAX_PROFILES} seeded users, spread evenly`
           : page.name === 'feed'
             ? `signed in through \`logIn\` (the seeded password); rotates over up to ${MAX_VIEWERS} viewers whose feed is not empty`

@@ -1,9 +1,17 @@
 /**
  * Store round trips, read from the subgraphs' Prometheus counters
- * `store_requests_total{store="postgres|mongodb|neo4j|opensearch|weaviate|redis",service="<subgraph>"}`
- * (counted at each store driver). Summed over the five subgraphs by store.
+ * `store_requests_total{store="postgres|mongodb|neo4j|opensearch|weaviate|influxdb|redis",service="<subgraph>"}`
+ * (counted at each store driver). Summed over the six subgraphs by store.
  */
-export const STORES = ['postgres', 'mongodb', 'neo4j', 'opensearch', 'weaviate', 'redis'] as const;
+export const STORES = [
+  'postgres',
+  'mongodb',
+  'neo4j',
+  'opensearch',
+  'weaviate',
+  'influxdb',
+  'redis',
+] as const;
 export type StoreName = (typeof STORES)[number];
 
 export interface StoreSnapshot {

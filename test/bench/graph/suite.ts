@@ -22,6 +22,7 @@ import { waitForReadModels } from '../../graph/read-models.js';
 import { seedEvents, seedTargets } from '../../graph/seed.js';
 import { runLoadProcess, type LoadResult, type LoadVariant } from '../load.js';
 import type { BenchOptions } from '../options.js';
+import { measureActivityFreshness, type ActivityFreshness } from './activity-freshness.js';
 import { readGatewayCounters } from './gateway-metrics.js';
 import { meaningful, PAGES, requestBody, SEARCH_TERMS, type Page, type PageName } from './queries.js';
 import { difference, snapshotStoreRequests, type StoreName, type StoreSnapshot } from './store-requests.js';
@@ -97,6 +98,9 @@ export interface GraphSizeResult {
   countersMissing?: string[];
   variants?: Partial<Record<PageName, PageVariants>>;
   rows: GraphRow[];
+  /** A comment written → counted in Post.stats through each gateway (after the load runs). */
+  activityFreshness?: ActivityFreshness;
+  activityFreshnessError?: string;
 }
 
 /**
@@ -188,7 +192,7 @@ interface PageWorkload {
 async function workloads(url: string, seeded: SeededGraph, log: Log): Promise<PageWorkload[]> {
   const out: PageWorkload[] = [];
   for (const page of PAGES) {
-    if (page.name === 'profile') {
+    if (page.name === 'profile' || page.name === 'profile-analytics') {
       const ids = spread(seeded.userIds, MAX_PROFILES);
       out.push({ page, requests: ids.map((id) => ({ body: requestBody(page, { id }) })) });
     } else if (page.name === 'feed') {
@@ -512,6 +516,22 @@ async function runSize(
         result.rows.push(row);
         onRow(row);
       }
+    }
+
+    // After the load runs: the comments change the answers their references hold.
+    try {
+      result.activityFreshness = await measureActivityFreshness(gateways, seeded, {
+        comments: options.short ? 10 : 20,
+        timeoutSeconds: 30,
+      });
+      const { cacheOff, cacheOn } = result.activityFreshness;
+      log(
+        `activity write-to-visible (${cacheOff.samples + cacheOff.misses} comments): cache off p50 ${Math.round(cacheOff.p50)} ms, ` +
+          `p95 ${Math.round(cacheOff.p95)} ms; cache on p50 ${Math.round(cacheOn.p50)} ms, p95 ${Math.round(cacheOn.p95)} ms`,
+      );
+    } catch (error) {
+      result.activityFreshnessError = (error as Error).message;
+      log(`activity write-to-visible failed: ${result.activityFreshnessError}`);
     }
   } catch (error) {
     result.status = 'failed';
