@@ -39,13 +39,14 @@ async function createPost(author: Account, title: string, body: string): Promise
   return answer.data!.createPost.id;
 }
 
-type Hit = { post: { id: string } | null };
+/** `title` comes from content: selecting only the key `id` would not ask content at all. */
+type Hit = { post: { id: string; title: string } | null };
 
 const semantic = (text: string, first: number) =>
   gql<{ semanticSearch: Hit[]; hybridSearch: Hit[] }>(
     `query Near($text: String!, $first: Int) {
-       semanticSearch(text: $text, first: $first) { post { id } }
-       hybridSearch(text: $text, first: $first) { post { id } }
+       semanticSearch(text: $text, first: $first) { post { id title } }
+       hybridSearch(text: $text, first: $first) { post { id title } }
      }`,
     { text, first },
   );
@@ -121,7 +122,7 @@ describe('a post deleted in content while the read models still hold it', () => 
 
   it('nulls only its own hit in the related posts of another post', async () => {
     const answer = await gql<{ post: { related: Hit[] } }>(
-      `query Related($id: ID!) { post(id: $id) { related(first: 7) { post { id } } } }`,
+      `query Related($id: ID!) { post(id: $id) { related(first: 7) { post { id title } } } }`,
       { id: kept },
     );
     expect(answer.errors).toBeUndefined();
@@ -138,8 +139,8 @@ describe('a post deleted in content while the read models still hold it', () => 
   });
 
   it('answers a like of it with a null post instead of failing the mutation', async () => {
-    const answer = await gql<{ likePost: { post: { id: string } | null; viewerHasLiked: boolean } }>(
-      `mutation Like($id: ID!) { likePost(postId: $id) { post { id } viewerHasLiked } }`,
+    const answer = await gql<{ likePost: { post: Hit['post']; viewerHasLiked: boolean } }>(
+      `mutation Like($id: ID!) { likePost(postId: $id) { post { id title } viewerHasLiked } }`,
       { id: removed },
       viewer.token,
     );
