@@ -43,6 +43,35 @@ export interface UserDocument extends DocumentBase {
 
 export type SearchDocument = PostDocument | ProductDocument | UserDocument;
 
+/**
+ * What a removed entity leaves in the index (the version guard's tombstone, see
+ * `@aetherial/events` version-guard): its key and the version of the removal. External
+ * versioning then refuses any older write for good, where a real delete's version is forgotten
+ * after `index.gc_deletes` (and on a restart). No text field, and every query excludes
+ * `deleted: true`, so no search, facet or suggestion ever sees it.
+ */
+export interface TombstoneDocument {
+  key: string;
+  type: SearchEntity;
+  entityId: string;
+  version: number;
+  deleted: true;
+}
+
+/** Everything the index holds: live documents and tombstones. */
+export type IndexedDocument = SearchDocument | TombstoneDocument;
+
+export function tombstoneDocument(type: SearchEntity, id: string, version: number): TombstoneDocument {
+  return { key: documentKey(type, id), type, entityId: id, version, deleted: true };
+}
+
+/** A stored source is a tombstone (the entity is removed from search at its version). */
+export const isTombstone = (source: Record<string, unknown> | IndexedDocument): boolean =>
+  (source as { deleted?: unknown }).deleted === true;
+
+/** The clause that keeps tombstones out of every query. */
+export const LIVE_DOCUMENTS = { bool: { must_not: [{ term: { deleted: true } }] } } as const;
+
 // The fields the sources of truth give us, whether from an event payload (JSON: dates as ISO
 // strings) or read directly from the store by the reindex (Date objects). Unknown fields are dropped.
 const timestamp = z.union([z.string(), z.date()]).transform((value, context) => {

@@ -5,7 +5,7 @@ import type { IndexDefinition } from './engine/engine.js';
  * Bumped whenever the definition below changes in a way existing indices do not have; the
  * indexer warns when the index behind the alias is older (run `npm run reindex`).
  */
-export const MAPPING_VERSION = 2;
+export const MAPPING_VERSION = 3;
 
 /** Longest prefix (per word) the autocomplete grams cover; longer typed words are cut to it. */
 const MAX_GRAM = 20;
@@ -60,9 +60,8 @@ export function searchIndexDefinition(options: SearchIndexOptions = {}): IndexDe
       // New documents become searchable within a quarter second (default 1 s): write-to-searchable
       // latency matters more here than the extra segment merges cost at this size.
       refresh_interval: '250ms',
-      // How long a delete's version is remembered, so a late, older event cannot resurrect a
-      // deleted document. Late events come from redelivery (seconds to minutes); 60s default is
-      // tight when an indexer is down for a while.
+      // The indexer never deletes (a removal is a tombstone document, see documents.ts); this
+      // covers deletes sent by hand or by an older indexer still running during an upgrade.
       'index.gc_deletes': '1h',
       analysis: {
         filter: {
@@ -99,6 +98,8 @@ export function searchIndexDefinition(options: SearchIndexOptions = {}): IndexDe
         type: { type: 'keyword' },
         entityId: { type: 'keyword' },
         version: { type: 'long' },
+        /** True on tombstones only (the version guard's memory of a removal). */
+        deleted: { type: 'boolean' },
         title: englishTextWithAutocomplete,
         displayName: englishTextWithAutocomplete,
         handle: englishTextWithAutocomplete,

@@ -3,7 +3,7 @@
  */
 import type { SortPosition } from './cursor.js';
 import type { SearchEntity } from './documents.js';
-import { SEARCH_ENTITIES } from './documents.js';
+import { LIVE_DOCUMENTS, SEARCH_ENTITIES } from './documents.js';
 import { TYPE_NAME_OF, type PriceRangeCountModel, type SearchFacetsModel } from './results.js';
 import type { NormalizedFilter } from './validation.js';
 
@@ -146,6 +146,12 @@ function filterClauses(filter: NormalizedFilter, except?: FacetName): Clause[] {
   return clauses;
 }
 
+/**
+ * Tombstones (removed entities, kept for the version guard) have no text and so match no text
+ * query; this filter states it, so no future query can show one. A filter does not change scores.
+ */
+const liveOnly = (query: Clause): Clause => ({ bool: { must: [query], filter: [LIVE_DOCUMENTS] } });
+
 export interface SearchBodyInput {
   query: string;
   filter: NormalizedFilter;
@@ -172,7 +178,7 @@ export function searchBody({
     size,
     track_total_hits: true,
     _source: ['type', 'entityId'],
-    query: textQuery(query, relaxed ? RELAXED_MINIMUM_SHOULD_MATCH : MINIMUM_SHOULD_MATCH),
+    query: liveOnly(textQuery(query, relaxed ? RELAXED_MINIMUM_SHOULD_MATCH : MINIMUM_SHOULD_MATCH)),
     post_filter: { bool: { filter: filterClauses(filter) } },
     sort: SORT,
     ...(after ? { search_after: after } : {}),
@@ -216,9 +222,9 @@ export function suggestBody(prefix: string, size: number): Record<string, unknow
   return {
     size,
     _source: ['type', 'entityId', 'title', 'displayName'],
-    query: {
+    query: liveOnly({
       multi_match: { query: prefix, type: 'best_fields', fields: AUTOCOMPLETE_FIELDS, operator: 'and' },
-    },
+    }),
     sort: SORT,
   };
 }

@@ -3,6 +3,7 @@ import { swapAlias } from './aliases.js';
 import type { IndexDefinition, SearchEngine } from './engine/engine.js';
 import { pendingAlias, versionedIndexName } from './mappings.js';
 import { BulkWriteError } from './indexer.js';
+import { liveTombstonesSource } from './sources/live-index.js';
 import type { DocumentSource } from './sources/source.js';
 
 export interface RebuildOptions {
@@ -31,7 +32,8 @@ export interface RebuildResult {
  * Rebuilds the search index from the sources of truth without downtime:
  *  1. create `<alias>-v<now>` behind the pending alias: from then on the indexer writes every
  *     event to it as well as to the live index;
- *  2. page through every source and bulk-index each page with the entity's version as external
+ *  2. copy the live index's tombstones (the version guard's memory of removals, which the sources
+ *     of truth no longer have), then page through every source and bulk-index each page with the entity's version as external
  *     version (a page that was read before a change loses to the change's event: 409, not an
  *     overwrite; and an event applied before the page is kept the same way);
  *  3. refresh, then in one atomic `_aliases` request point the read alias at the new index, drop
@@ -60,7 +62,7 @@ export async function rebuildIndex(options: RebuildOptions): Promise<RebuildResu
   const documents: Record<string, number> = {};
   let stale = 0;
   try {
-    for (const source of sources) {
+    for (const source of [liveTombstonesSource(engine, alias), ...sources]) {
       let written = 0;
       for await (const page of source.pages(pageSize)) {
         const results = await engine.bulk(

@@ -1,5 +1,5 @@
-import type { SearchEngine } from './engine/engine.js';
-import { documentKey, type SearchEntity } from './documents.js';
+import type { SearchEngine, StoredDocument } from './engine/engine.js';
+import { documentKey, isTombstone, type SearchEntity } from './documents.js';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -19,9 +19,20 @@ async function poll(
   }
 }
 
+/** The live document of `type:id` behind `alias` (a real-time get); null when absent or a tombstone. */
+export async function liveDocument(
+  engine: SearchEngine,
+  alias: string,
+  type: SearchEntity,
+  id: string,
+): Promise<StoredDocument | null> {
+  const stored = await engine.get(alias, documentKey(type, id));
+  return stored && !isTombstone(stored.source) ? stored : null;
+}
+
 /**
- * Resolves once the index behind `alias` holds `type:id` at `version` or newer (a real-time get,
- * no refresh needed). For tests and for callers that need read-your-writes on search.
+ * Resolves once the index behind `alias` holds `type:id` live at `version` or newer (a real-time
+ * get, no refresh needed). For tests and for callers that need read-your-writes on search.
  */
 export function waitIndexed(
   engine: SearchEngine,
@@ -32,13 +43,13 @@ export function waitIndexed(
   options: WaitOptions = {},
 ): Promise<void> {
   return poll(
-    async () => ((await engine.get(alias, documentKey(type, id)))?.version ?? 0) >= version,
+    async () => ((await liveDocument(engine, alias, type, id))?.version ?? 0) >= version,
     `${type} ${id} v${version} in ${alias}`,
     options,
   );
 }
 
-/** Resolves once `type:id` is not in the index behind `alias`. */
+/** Resolves once `type:id` is not live in the index behind `alias` (absent or a tombstone). */
 export function waitRemoved(
   engine: SearchEngine,
   alias: string,
@@ -47,7 +58,7 @@ export function waitRemoved(
   options: WaitOptions = {},
 ): Promise<void> {
   return poll(
-    async () => (await engine.get(alias, documentKey(type, id))) === null,
+    async () => (await liveDocument(engine, alias, type, id)) === null,
     `${type} ${id} removed from ${alias}`,
     options,
   );

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { loadSearchConfig, type SearchConfig } from '../src/config.js';
 import type { SearchEngine } from '../src/engine/engine.js';
 import { createEngine } from '../src/engine/select.js';
+import { LIVE_DOCUMENTS } from '../src/documents.js';
 import { pendingAlias } from '../src/mappings.js';
 
 /**
@@ -89,16 +90,17 @@ export interface IndexedDocument {
   source: Record<string, unknown>;
 }
 
-/** Every document behind an alias (or index), by id, with its version. */
+/** Every live document (or, with `tombstones`, every tombstone) behind an alias or index, by id. */
 export async function allDocuments(
   engine: SearchEngine,
   target: string,
+  { tombstones = false } = {},
 ): Promise<Map<string, IndexedDocument>> {
   await engine.refresh(target);
   const result = await engine.search<Record<string, unknown>>(target, {
     size: 10_000,
     version: true,
-    query: { match_all: {} },
+    query: tombstones ? { term: { deleted: true } } : LIVE_DOCUMENTS,
     sort: [{ key: 'asc' }],
   });
   return new Map(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchEngine } from '../src/engine/engine.js';
 import { createEngine } from '../src/engine/select.js';
 import { BulkWriteError, isEngineOutage, startIndexer, type RunningIndexer } from '../src/indexer.js';
+import { isTombstone } from '../src/documents.js';
 import { searchIndexDefinition } from '../src/mappings.js';
 import { waitIndexed, waitRemoved } from '../src/wait.js';
 import {
@@ -46,7 +47,11 @@ afterAll(async () => {
   await engine.close();
 });
 
-const stored = (id: string) => engine.get(alias, id);
+/** The live document (null when absent or a tombstone), as readers of the index see it. */
+const stored = async (id: string) => {
+  const document = await engine.get(alias, id);
+  return document && !isTombstone(document.source) ? document : null;
+};
 
 describe('search indexer', () => {
   it('indexes users, products and published posts at their event version', async () => {

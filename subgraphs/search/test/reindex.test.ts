@@ -105,6 +105,7 @@ describe('reindex', () => {
     expect(incremental.size).toBe(24 + 17 + 12);
     const result = await rebuild(fresh.alias);
     expect(result.documents).toEqual({
+      [`tombstones of the live index (${fresh.alias})`]: 0,
       'users (PostgreSQL "User")': 24,
       'products (PostgreSQL "Product")': 17,
       'posts (MongoDB "posts")': 12,

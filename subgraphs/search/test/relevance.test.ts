@@ -180,6 +180,7 @@ describe('synonyms (search time only)', () => {
       pageSize: 4,
     });
     expect(result.documents).toEqual({
+      [`tombstones of the live index (${namespace.alias})`]: 0,
       [`documents of the live index (${namespace.alias})`]: fixture.length,
     });
     expect(await engine.aliasTargets(namespace.alias)).toEqual([result.index]);

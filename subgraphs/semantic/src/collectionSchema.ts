@@ -64,6 +64,45 @@ export async function createPostCollection(client: WeaviateClient, name: string)
   });
 }
 
+/** What the semantic read model remembers of a removed post (the version guard's tombstone). */
+export type TombstoneProperties = {
+  postId: string;
+  version: number;
+};
+
+/**
+ * The tombstones of an alias's posts live in a collection of their own, `<alias>_tombstones`:
+ * searches and vectors stay untouched by them, and they outlive the rebuilds that replace the
+ * collection behind the alias (the source of truth no longer knows the removed posts).
+ */
+export const tombstoneCollectionName = (alias: string): string => `${alias}_tombstones`;
+
+/** Creates the tombstone collection when it does not exist (no vectors are ever stored in it). */
+export async function ensureTombstoneCollection(client: WeaviateClient, name: string): Promise<void> {
+  if (await client.collections.exists(name)) return;
+  try {
+    await client.collections.create<TombstoneProperties>({
+      name,
+      description:
+        'Versions of posts removed from the semantic index, so older events cannot bring them back',
+      vectorizers: configure.vectors.selfProvided(),
+      properties: [
+        {
+          name: 'postId',
+          dataType: 'text',
+          tokenization: 'field',
+          indexFilterable: true,
+          indexSearchable: false,
+        },
+        { name: 'version', dataType: 'int', indexFilterable: true },
+      ],
+    });
+  } catch (error) {
+    // Subgraph and indexer start together: the other one may have created it meanwhile.
+    if (!(await client.collections.exists(name))) throw error;
+  }
+}
+
 /** The embedder's name as it appears in collection names: `all-minilm-l6-v2-q` -> `all_minilm_l6_v2_q`. */
 export const modelTag = (embedder: string): string => embedder.toLowerCase().replace(/[^a-z0-9]+/g, '_');
 

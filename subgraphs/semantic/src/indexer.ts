@@ -1,79 +1,123 @@
-import { startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
+import {
+  decideVersion,
+  isDeletion,
+  latestPerKey,
+  startConsumer,
+  type DomainEvent,
+  type RunningConsumer,
+} from '@aetherial/events';
 import type { Logger } from '@aetherial/subgraph-kit';
 import type { Redis } from 'ioredis';
 import type { Embedder } from './embedder.js';
 import { embeddingText, postFromEvent, type IndexedPost } from './indexedPost.js';
-import type { PostIndex } from './store.js';
+import type { PostIndex, StoredGuard, Tombstone } from './store.js';
 import { isWeaviateOutage } from './weaviate.js';
 
 const POST_EVENTS = new Set(['PostCreated', 'PostUpdated', 'PostDeleted']);
 
 export interface IndexerStats {
   upserted: number;
+  /** Posts taken out of the index (deleted, or back to draft). */
   deleted: number;
+  /** Tombstones written: every applied removal, also of a post the index never held. */
+  buried: number;
   skippedAsStale: number;
   ignored: number;
 }
 
-/** The newest event of each post in a batch: older ones in the same batch would be overwritten anyway. */
-function latestPerPost(events: readonly DomainEvent[]): Map<string, DomainEvent> {
-  const latest = new Map<string, DomainEvent>();
-  for (const event of events) {
-    const seen = latest.get(event.entityId);
-    if (!seen || event.version >= seen.version) latest.set(event.entityId, event);
-  }
-  return latest;
+/** One change of a post for the semantic index: its state at `version`, or null when it leaves it. */
+export interface PostChange {
+  postId: string;
+  version: number;
+  post: IndexedPost | null;
+}
+
+/** Only published posts are searchable: a deletion or a post back to draft leaves the index. */
+export function changeForEvent(event: DomainEvent): PostChange {
+  const { entityId: postId, version } = event;
+  if (isDeletion(event)) return { postId, version, post: null };
+  const post = postFromEvent(postId, version, event.payload);
+  return { postId, version, post: post.status === 'PUBLISHED' ? post : null };
 }
 
 /**
- * Applies a batch of domain events to the semantic index. Published posts are embedded (title +
- * body) and written with their vectors in one batch; drafts and deleted posts are removed.
+ * Applies post changes to the semantic index under the version guard of `@aetherial/events`:
+ * published posts are embedded (title + body) and written with their vectors in one batch, and a
+ * removal leaves a tombstone with its version (in the alias's tombstone collection), so an older
+ * update delivered after a delete is skipped instead of bringing the post back.
  *
- * Version guard: one read fetches the stored versions of every post in the batch, and an event
- * not newer than what is stored is skipped, so redelivered and replayed events change nothing.
- * The read-then-write is not atomic: two writers could both read v1 and the one holding v2 could
- * land after the one holding v3. It is safe because the consumer group `semantic-indexer` has one
- * consumer, which handles batches one after another in stream order (and a restarted consumer
- * first re-handles what it left unacknowledged), so no other write to the same posts can fall
- * between the read and the write. Running several indexers would need a conditional write.
+ * Weaviate has no conditional write, so the guard reads the stored versions (live objects and
+ * tombstones) of every post in the batch and applies `decideVersion`. The read-then-write is not
+ * atomic; it is safe because the consumer group `semantic-indexer` has one consumer, which handles
+ * batches one after another in stream order (a restarted consumer first re-handles what it left
+ * unacknowledged), and a rebuild writes a collection no indexer writes yet. Writes go new state
+ * first, old state second, and a post found in both collections is tidied to its newer record,
+ * so an interrupted batch is completed by its redelivery.
  */
+export async function applyPostChanges(
+  index: PostIndex,
+  embedder: Embedder,
+  changes: readonly PostChange[],
+): Promise<Omit<IndexerStats, 'ignored'>> {
+  const stats = { upserted: 0, deleted: 0, buried: 0, skippedAsStale: 0 };
+  const latest = latestPerKey(
+    changes,
+    (change) => change.postId,
+    (change) => change.version,
+  );
+  if (latest.length === 0) return stats;
+
+  const stored = await index.guardRecords(latest.map((change) => change.postId));
+  const upserts: IndexedPost[] = [];
+  const burials: Tombstone[] = [];
+  for (const change of latest) {
+    const record = stored.get(change.postId);
+    if (decideVersion(record, change) === 'skip') {
+      stats.skippedAsStale += 1;
+      continue;
+    }
+    if (change.post) upserts.push(change.post);
+    else burials.push({ postId: change.postId, version: change.version });
+  }
+  // What each known post ends as, also after an interrupted batch left it both live and buried.
+  const upserted = new Set(upserts.map((post) => post.postId));
+  const buried = new Set(burials.map((tombstone) => tombstone.postId));
+  const endsLive = (postId: string, record: StoredGuard) =>
+    upserted.has(postId) || (!buried.has(postId) && !record.deleted);
+  const known = [...stored];
+  const liveToRemove = known
+    .filter(([postId, record]) => record.live && !endsLive(postId, record))
+    .map(([postId]) => postId);
+  const tombstonesToDrop = known
+    .filter(([postId, record]) => record.tombstone && endsLive(postId, record))
+    .map(([postId]) => postId);
+
+  if (upserts.length > 0) {
+    const vectors = await embedder.embed(upserts.map(embeddingText));
+    await index.upsert(upserts.map((post, i) => ({ post, vector: vectors[i]! })));
+  }
+  await index.bury(burials);
+  await index.remove(liveToRemove);
+  await index.unbury(tombstonesToDrop);
+  stats.upserted = upserts.length;
+  stats.buried = burials.length;
+  stats.deleted = liveToRemove.length;
+  return stats;
+}
+
+/** The event handler of the `semantic-indexer` group: post events through `applyPostChanges`. */
 export function createEventHandler(index: PostIndex, embedder: Embedder, log: Logger) {
   return async (events: DomainEvent[]): Promise<IndexerStats> => {
-    const stats: IndexerStats = { upserted: 0, deleted: 0, skippedAsStale: 0, ignored: 0 };
     const postEvents = events.filter((event) => event.entity === 'Post' && POST_EVENTS.has(event.type));
-    stats.ignored = events.length - postEvents.length;
-    const latest = latestPerPost(postEvents);
-    if (latest.size === 0) return stats;
-
-    const stored = await index.versions([...latest.keys()]);
-    const upserts: IndexedPost[] = [];
-    const removals: string[] = [];
-    for (const [postId, event] of latest) {
-      const storedVersion = stored.get(postId);
-      if (storedVersion !== undefined && event.version <= storedVersion) {
-        stats.skippedAsStale += 1;
-        continue;
-      }
-      if (event.type === 'PostDeleted') {
-        removals.push(postId);
-        continue;
-      }
-      const post = postFromEvent(postId, event.version, event.payload);
-      // Only published posts are searchable; a post moved back to draft leaves the index.
-      if (post.status === 'PUBLISHED') upserts.push(post);
-      else removals.push(postId);
-    }
-
-    if (upserts.length > 0) {
-      const vectors = await embedder.embed(upserts.map(embeddingText));
-      await index.upsert(upserts.map((post, i) => ({ post, vector: vectors[i]! })));
-    }
-    // Removing a post that is not there is a no-op, so only posts we know of cost a request.
-    const known = removals.filter((postId) => stored.has(postId));
-    await index.remove(known);
-    stats.upserted = upserts.length;
-    stats.deleted = known.length;
-    log.debug({ ...stats, batch: events.length }, 'semantic index updated');
+    const ignored = events.length - postEvents.length;
+    // Only the newest event of a post is read: an unreadable older one would be skipped anyway.
+    const newest = latestPerKey(
+      postEvents,
+      (event) => event.entityId,
+      (event) => event.version,
+    );
+    const stats = { ...(await applyPostChanges(index, embedder, newest.map(changeForEvent))), ignored };
+    if (newest.length > 0) log.debug({ ...stats, batch: events.length }, 'semantic index updated');
     return stats;
   };
 }

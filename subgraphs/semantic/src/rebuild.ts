@@ -2,10 +2,16 @@ import { parseEventFields, type DomainEvent } from '@aetherial/events';
 import type { Logger } from '@aetherial/subgraph-kit';
 import type { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
-import { aliasTarget, createPostCollection, versionedName } from './collectionSchema.js';
+import {
+  aliasTarget,
+  createPostCollection,
+  ensureTombstoneCollection,
+  tombstoneCollectionName,
+  versionedName,
+} from './collectionSchema.js';
 import type { Embedder } from './embedder.js';
-import { embeddingText, type IndexedPost } from './indexedPost.js';
-import { createEventHandler } from './indexer.js';
+import type { IndexedPost } from './indexedPost.js';
+import { applyPostChanges, createEventHandler } from './indexer.js';
 import { postFromSource, searchablePostsQuery, type SourcePosts } from './sourcePosts.js';
 import { PostIndex } from './store.js';
 
@@ -76,7 +82,11 @@ export async function rebuildIndex(options: RebuildOptions): Promise<RebuildResu
   const mark = await streamEnd(redis, stream);
   const name = versionedName(alias, embedder.name);
   await createPostCollection(client, name);
-  const target = new PostIndex(client, name);
+  // The new collection shares the alias's tombstones: a post removed before the rebuild stays
+  // removed, even if the snapshot read it just before its removal.
+  const tombstones = tombstoneCollectionName(alias);
+  await ensureTombstoneCollection(client, tombstones);
+  const target = new PostIndex(client, name, undefined, tombstones);
   const total = await posts.countDocuments(searchablePostsQuery);
   progress(`rebuilding ${alias} into ${name}: ${total} published posts in MongoDB`);
 
@@ -86,9 +96,8 @@ export async function rebuildIndex(options: RebuildOptions): Promise<RebuildResu
   let batch: IndexedPost[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const vectors = await embedder.embed(batch.map(embeddingText));
-    await target.upsert(batch.map((post, i) => ({ post, vector: vectors[i]! })));
-    indexed += batch.length;
+    const changes = batch.map((post) => ({ postId: post.postId, version: post.version, post }));
+    indexed += (await applyPostChanges(target, embedder, changes)).upserted;
     batch = [];
     const seconds = (Date.now() - started) / 1000;
     progress(

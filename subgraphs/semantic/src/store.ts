@@ -1,3 +1,4 @@
+import type { GuardRecord } from '@aetherial/events';
 import type { StoreRequestCounter } from '@aetherial/subgraph-kit';
 import {
   Filters,
@@ -6,7 +7,13 @@ import {
   type FilterValue,
   type WeaviateClient,
 } from 'weaviate-client';
-import { ensurePostCollection, type PostProperties } from './collectionSchema.js';
+import {
+  ensurePostCollection,
+  ensureTombstoneCollection,
+  tombstoneCollectionName,
+  type PostProperties,
+  type TombstoneProperties,
+} from './collectionSchema.js';
 import type { IndexedPost } from './indexedPost.js';
 
 /** One search result: the post's id and how well it matches (higher is better). */
@@ -38,6 +45,19 @@ export interface VectorisedPost {
 export const objectIdOf = (postId: string): string => generateUuid5(postId);
 
 type PostCollection = Collection<PostProperties>;
+type TombstoneCollection = Collection<TombstoneProperties>;
+
+/** A post's version-guard record, and where it is stored (both only after an interrupted write). */
+export interface StoredGuard extends GuardRecord {
+  live: boolean;
+  tombstone: boolean;
+}
+
+/** A removal to remember: the post and the version it was removed at. */
+export interface Tombstone {
+  postId: string;
+  version: number;
+}
 
 /**
  * The semantic read model in Weaviate, always addressed through its alias (`Post` by default).
@@ -47,10 +67,15 @@ type PostCollection = Collection<PostProperties>;
  * client asks for once and caches.
  */
 export class PostIndex {
+  /**
+   * `tombstones` defaults to `<alias>_tombstones`; a rebuild writing a new collection by its own
+   * name passes the alias's, so tombstones are shared across rebuilds.
+   */
   constructor(
     private readonly client: WeaviateClient,
     readonly alias: string,
     private readonly requests?: StoreRequestCounter,
+    readonly tombstones: string = tombstoneCollectionName(alias),
   ) {}
 
   /** Readiness: Weaviate answers its ready endpoint (one request); false when it does not. */
@@ -60,6 +85,7 @@ export class PostIndex {
   }
 
   private handle: PostCollection | undefined;
+  private tombstoneHandle: TombstoneCollection | undefined;
 
   /**
    * weaviate-client 3.12 starts a server-version request whenever a collection handle is made
@@ -74,16 +100,25 @@ export class PostIndex {
     return this.handle;
   }
 
+  private async tombstoneCollection(): Promise<TombstoneCollection> {
+    if (this.tombstoneHandle) return this.tombstoneHandle;
+    await this.client.getWeaviateVersion();
+    this.tombstoneHandle = this.client.collections.use<string, TombstoneProperties>(this.tombstones);
+    return this.tombstoneHandle;
+  }
+
   /**
-   * Creates the collection (named by `embedder`) and alias on first use; returns the collection
-   * behind the alias. Throws EmbedderMismatchError when it holds another embedder's vectors.
+   * Creates the collection (named by `embedder`), alias and tombstone collection on first use;
+   * returns the collection behind the alias. Throws EmbedderMismatchError when it holds another
+   * embedder's vectors.
    */
   async ensure(embedder: string): Promise<string> {
     await this.client.getWeaviateVersion();
+    await ensureTombstoneCollection(this.client, this.tombstones);
     return ensurePostCollection(this.client, this.alias, embedder);
   }
 
-  /** Stored versions of the given posts (missing posts are absent from the map). */
+  /** Stored versions of the given live posts (missing and removed posts are absent from the map). */
   async versions(postIds: readonly string[]): Promise<Map<string, number>> {
     const versions = new Map<string, number>();
     if (postIds.length === 0) return versions;
@@ -96,6 +131,74 @@ export class PostIndex {
     });
     for (const object of result.objects) versions.set(object.properties.postId, object.properties.version);
     return versions;
+  }
+
+  /** Versions of the given posts' tombstones (posts never removed are absent from the map). */
+  async tombstoneVersions(postIds: readonly string[]): Promise<Map<string, number>> {
+    const versions = new Map<string, number>();
+    if (postIds.length === 0) return versions;
+    const collection = await this.tombstoneCollection();
+    this.requests?.inc();
+    const result = await collection.query.fetchObjects({
+      filters: collection.filter.byId().containsAny(postIds.map(objectIdOf)),
+      returnProperties: ['postId', 'version'],
+      limit: postIds.length,
+    });
+    for (const object of result.objects) versions.set(object.properties.postId, object.properties.version);
+    return versions;
+  }
+
+  /**
+   * The version-guard record of each given post (two reads, one per collection): the live
+   * object's version or the tombstone's, whichever is newer. Posts never seen are absent.
+   */
+  async guardRecords(postIds: readonly string[]): Promise<Map<string, StoredGuard>> {
+    const [live, buried] = await Promise.all([this.versions(postIds), this.tombstoneVersions(postIds)]);
+    const records = new Map<string, StoredGuard>();
+    for (const postId of postIds) {
+      const liveVersion = live.get(postId);
+      const tombstoneVersion = buried.get(postId);
+      if (liveVersion === undefined && tombstoneVersion === undefined) continue;
+      const deleted = (tombstoneVersion ?? 0) > (liveVersion ?? 0);
+      records.set(postId, {
+        version: Math.max(liveVersion ?? 0, tombstoneVersion ?? 0),
+        deleted,
+        live: liveVersion !== undefined,
+        tombstone: tombstoneVersion !== undefined,
+      });
+    }
+    return records;
+  }
+
+  /** Writes tombstones (replacing older ones of the same posts) in one batch. */
+  async bury(tombstones: readonly Tombstone[]): Promise<void> {
+    if (tombstones.length === 0) return;
+    const collection = await this.tombstoneCollection();
+    this.requests?.inc();
+    const result = await collection.data.insertMany(
+      tombstones.map(({ postId, version }) => ({
+        id: objectIdOf(postId),
+        properties: { postId, version },
+      })),
+    );
+    if (result.hasErrors) {
+      const first = Object.values(result.errors)[0];
+      throw new Error(
+        `Weaviate rejected ${Object.keys(result.errors).length} of ${tombstones.length} tombstones: ${first?.message ?? 'unknown error'}`,
+      );
+    }
+  }
+
+  /** Drops the tombstones of posts that are live again. */
+  async unbury(postIds: readonly string[]): Promise<void> {
+    if (postIds.length === 0) return;
+    const collection = await this.tombstoneCollection();
+    this.requests?.inc();
+    const result = await collection.data.deleteMany(
+      collection.filter.byId().containsAny(postIds.map(objectIdOf)),
+    );
+    if (result.failed > 0)
+      throw new Error(`Weaviate failed to delete ${result.failed} of ${postIds.length} tombstones`);
   }
 
   /** Inserts or replaces posts with their vectors in one batch; fails if any object failed. */

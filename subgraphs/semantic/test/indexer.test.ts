@@ -1,4 +1,4 @@
-import { deadLetterStream, startConsumer } from '@aetherial/events';
+import { deadLetterStream, startConsumer, VERSION_GUARD_SCENARIOS } from '@aetherial/events';
 import type { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,51 @@ afterAll(async () => {
   await dropTestIndex(weaviate, alias);
   await weaviate?.close();
   redis?.disconnect();
+});
+
+describe('the version-guard contract of @aetherial/events on Weaviate', () => {
+  // Each step is one delivery (one batch); visibility is checked by a search, as readers see it.
+  for (const scenario of VERSION_GUARD_SCENARIOS) {
+    it(scenario.name, async () => {
+      const postId = newPostId();
+      const title = `Guarded kombucha fermentation ${postId}`;
+      const applied: boolean[] = [];
+      for (const step of scenario.steps) {
+        const event = step.deleted
+          ? postEvent('PostDeleted', postId, step.version)
+          : postEvent(step.version === 1 ? 'PostCreated' : 'PostUpdated', postId, step.version, {
+              title: `${title} v${step.version}`,
+              body: 'Second fermentation in bottles.',
+            });
+        const stats = await handle([event]);
+        applied.push(stats.skippedAsStale === 0);
+      }
+      expect(applied).toEqual(scenario.applied);
+      const last = Math.max(...scenario.steps.map((step) => step.version));
+      const record = (await index.guardRecords([postId])).get(postId);
+      expect(record).toMatchObject({ version: last, deleted: scenario.visibleVersion === null });
+      const [vector] = await defaultEmbedder().embed([title]);
+      const hits = await index.nearVector(vector!, 50);
+      expect(hits.some((hit) => hit.postId === postId)).toBe(scenario.visibleVersion !== null);
+      expect((await stored(postId))?.version ?? null).toBe(scenario.visibleVersion);
+    });
+  }
+
+  it('a post both live and buried (a batch interrupted between its writes) is tidied by the redelivery', async () => {
+    const postId = newPostId();
+    await handle([postEvent('PostCreated', postId, 1, { title: 'Half-deleted post', body: 'b' })]);
+    // The delete at v2 wrote its tombstone, then the process died before the live object went.
+    await index.bury([{ postId, version: 2 }]);
+    const redelivered = await handle([postEvent('PostDeleted', postId, 2)]);
+    expect(redelivered).toMatchObject({ skippedAsStale: 1, deleted: 1 });
+    expect(await stored(postId)).toBeUndefined();
+    expect((await index.guardRecords([postId])).get(postId)).toEqual({
+      version: 2,
+      deleted: true,
+      live: false,
+      tombstone: true,
+    });
+  });
 });
 
 describe('applying post events', () => {

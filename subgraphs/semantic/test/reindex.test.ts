@@ -4,7 +4,7 @@ import type { WeaviateClient } from 'weaviate-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliasTarget, EmbedderMismatchError } from '../src/collectionSchema.js';
 import { createEmbedder, defaultEmbedder } from '../src/embedder.js';
-import { startIndexer } from '../src/indexer.js';
+import { createEventHandler, startIndexer } from '../src/indexer.js';
 import { rebuildIndex } from '../src/rebuild.js';
 import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from '../src/sourcePosts.js';
 import { PostIndex } from '../src/store.js';
@@ -320,5 +320,34 @@ describe('reindex', () => {
     expect(rebuilt.map((post) => [post.postId, post.title, post.version])).toEqual([
       [edited, 'Kubernetes OOMKilled, solved', 2],
     ]);
+  });
+
+  it('keeps a post removed before the rebuild out, even when the snapshot still read it', async () => {
+    await posts.deleteMany({});
+    const history = new ContentHistory();
+    const postId = await history.create('PUBLISHED', 'Descaling an espresso machine', 'Citric acid.');
+    const alias = newAlias();
+    const live = new PostIndex(weaviate, alias);
+    await live.ensure(defaultEmbedder().name);
+    // The live indexer applied the delete (v2: a tombstone) before MongoDB's row went away, and
+    // the delete event is older than the rebuild's stream position, so no replay repeats it.
+    const stream = newStream();
+    await publish(redis, stream, history.events);
+    const handle = createEventHandler(live, defaultEmbedder(), silentLog);
+    await handle([...history.events, postEvent('PostDeleted', postId, 2)]);
+    expect(await storedPosts(weaviate, alias)).toEqual([]);
+
+    const result = await rebuildIndex({
+      client: weaviate,
+      alias,
+      posts,
+      embedder: defaultEmbedder(),
+      log: silentLog,
+      redis,
+      stream,
+    });
+    expect(result.indexed).toBe(0);
+    expect(await storedPosts(weaviate, alias)).toEqual([]);
+    expect((await live.guardRecords([postId])).get(postId)).toMatchObject({ version: 2, deleted: true });
   });
 });

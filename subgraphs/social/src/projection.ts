@@ -1,3 +1,4 @@
+import type { GuardRecord } from '@aetherial/events';
 import { Graph, int } from './neo4j.js';
 
 /** What social keeps of a post owned by content. */
@@ -10,12 +11,17 @@ export interface PostState {
   version: number;
 }
 
-/** Applies a node's change only when it is newer than what the graph holds. */
+/**
+ * The version guard of `@aetherial/events` (`decideVersion`) in Cypher, evaluated in the same
+ * write as the change (a conditional MERGE, atomic per node): apply when the node was never seen
+ * or the change is newer than its version, live or tombstone alike.
+ */
 const newerThanStored = (node: string) => `${node}.version IS NULL OR ${node}.version < $version`;
 
 /**
  * The projection of content's posts and core's users into the graph. Every write is idempotent:
- * a redelivered or older event (version not above the stored one) changes nothing.
+ * a redelivered or older event (version not above the stored one) changes nothing. A deleted
+ * post stays as a tombstone node (`deleted: true` with the delete's version, no relationships).
  * Each method answers whether the change was applied.
  */
 export class Projection {
@@ -58,6 +64,17 @@ export class Projection {
       { id, version: int(version) },
     );
     return rows.length > 0;
+  }
+
+  /** The version-guard record of a post (live or tombstone); null when the graph never saw it. */
+  async postGuardRecord(id: string): Promise<GuardRecord | null> {
+    const rows = await this.graph.read<{ version: number | null; deleted: boolean | null }>(
+      `MATCH (post:Post {id: $id}) RETURN post.version AS version, post.deleted AS deleted`,
+      { id },
+    );
+    const row = rows[0];
+    if (!row || row.version === null) return null;
+    return { version: Number(row.version), deleted: row.deleted === true };
   }
 
   async mergeUser(id: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
+import { isDeletion, startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
 import type { Redis } from 'ioredis';
 import { isRetryableError } from 'neo4j-driver';
 import type { Logger } from 'pino';
@@ -59,9 +59,11 @@ export async function projectEvent(projection: Projection, event: DomainEvent): 
   switch (event.type) {
     case 'PostCreated':
     case 'PostUpdated':
-      return (await projection.upsertPost(postState(event))) ? 'applied' : 'stale';
     case 'PostDeleted':
-      return (await projection.deletePost(event.entityId, event.version)) ? 'applied' : 'stale';
+      // A deletion leaves a tombstone; drafts stay in the graph (their authors see them).
+      if (isDeletion(event))
+        return (await projection.deletePost(event.entityId, event.version)) ? 'applied' : 'stale';
+      return (await projection.upsertPost(postState(event))) ? 'applied' : 'stale';
     case 'UserCreated':
       await projection.mergeUser(event.entityId);
       return 'applied';

@@ -3,13 +3,20 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deadLetterStream, eventFields, type DomainEvent, type RunningConsumer } from '@aetherial/events';
+import {
+  deadLetterStream,
+  eventFields,
+  VERSION_GUARD_SCENARIOS,
+  type DomainEvent,
+  type RunningConsumer,
+} from '@aetherial/events';
 import type { Redis } from 'ioredis';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { pino } from 'pino';
 import { Graph } from '../src/neo4j.js';
 import { Projection } from '../src/projection.js';
 import { projectEvent, startProjector } from '../src/projector.js';
+import { SocialStore } from '../src/store.js';
 import { connectDriver, connectRedis, deleteTestNodes, newPrefix, waitFor } from './helpers.js';
 
 const prefix = newPrefix();
@@ -127,6 +134,36 @@ async function pendingOf(consumer?: string): Promise<number> {
 
 describe('projecting post events', () => {
   const projection = () => new Projection(graph);
+
+  // The version-guard contract of @aetherial/events, on Neo4j: each step is one delivery.
+  for (const [n, scenario] of VERSION_GUARD_SCENARIOS.entries()) {
+    it(`version guard: ${scenario.name}`, async () => {
+      const postId = id(`guard${n}`);
+      const follower = id(`guard${n}follower`);
+      const author = id(`guard${n}author`);
+      await graph.write('MERGE (:User {id: $follower})-[:FOLLOWS]->(:User {id: $author})', {
+        follower,
+        author,
+      });
+      const outcomes: string[] = [];
+      for (const step of scenario.steps) {
+        const event = step.deleted
+          ? postEvent('PostDeleted', postId, step.version, null)
+          : postEvent('PostUpdated', postId, step.version, postPayload(postId, author));
+        outcomes.push(await projectEvent(projection(), event));
+      }
+      expect(outcomes).toEqual(scenario.applied.map((applied) => (applied ? 'applied' : 'stale')));
+      const last = scenario.steps.reduce((high, step) => Math.max(high, step.version), 0);
+      expect(await projection().postGuardRecord(postId)).toEqual({
+        version: last,
+        deleted: scenario.visibleVersion === null,
+      });
+      // What readers see: the post in its author's follower's feed, or not at all.
+      const store = new SocialStore(graph, stream);
+      const feed = await store.feedPage(follower, null, 10);
+      expect(feed.map((row) => row.id)).toEqual(scenario.visibleVersion === null ? [] : [postId]);
+    });
+  }
 
   it('applies an event once even when it is delivered twice', async () => {
     const postId = id('twice');

@@ -1,10 +1,10 @@
-import type { SearchDocument } from '../documents.js';
+import type { IndexedDocument } from '../documents.js';
 
 /** A source of truth read page by page (keyset order) by the reindex. */
 export interface DocumentSource {
   /** For progress output, e.g. "users (PostgreSQL)". */
   name: string;
-  /** Searchable documents, at most `pageSize` per page, at the version the store has now. */
-  pages(pageSize: number): AsyncGenerator<SearchDocument[]>;
+  /** Documents (tombstones only from an index), at most `pageSize` a page, at their current version. */
+  pages(pageSize: number): AsyncGenerator<IndexedDocument[]>;
   close(): Promise<void>;
 }
