@@ -26,6 +26,8 @@ const { values } = parseArgs({
     variant: { type: 'string', default: 'ours-nocache-1w' },
     duration: { type: 'string', default: '20' },
     connections: { type: 'string', default: '50' },
+    /** Extra node flags for the gateway (e.g. --max-semi-space-size=64), named in the file names. */
+    'node-flag': { type: 'string', multiple: true, default: [] },
     'redis-url': { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/7' },
   },
 });
@@ -44,7 +46,8 @@ try {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/graphql`;
   const spec = launchSpec(variant, { port, supergraphPath, redisUrl: values['redis-url'], workDir });
-  spec.args = ['--cpu-prof', '--cpu-prof-dir', profileDir, ...spec.args];
+  const nodeFlags = values['node-flag'] ?? [];
+  spec.args = ['--cpu-prof', '--cpu-prof-dir', profileDir, ...nodeFlags, ...spec.args];
   const loadAverageBefore = loadavg().map((value) => Math.round(value * 100) / 100);
   const gateway = startProcess(spec, 30_000);
   let load;
@@ -83,11 +86,16 @@ try {
   if (!file) throw new Error(`no .cpuprofile in ${profileDir}`);
   const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
   const date = new Date().toISOString().slice(0, 10);
-  const base = resolve(import.meta.dirname, '../results', `profile-${variant.id}-${date}`);
+  const flagSuffix = nodeFlags.map((flag) => flag.replace(/^-+/, '').replace(/[^a-z0-9]+/gi, '-')).join('-');
+  const base = resolve(
+    import.meta.dirname,
+    '../results',
+    `profile-${variant.id}${flagSuffix ? `-${flagSuffix}` : ''}-${date}`,
+  );
   const heading = [
     `# CPU profile: ${variant.label}`,
     '',
-    `${new Date().toISOString()}; \`${variant.describe}\` with \`--cpu-prof\`, the gateway suite's TestQuery, ` +
+    `${new Date().toISOString()}; \`${variant.describe}\` with \`--cpu-prof${nodeFlags.map((flag) => ` ${flag}`).join('')}\`, the gateway suite's TestQuery, ` +
       `${values.connections} connections, 5 s warm-up + ${values.duration} s (the profile covers start-up, warm-up and run). ` +
       `Load while profiling: ${load.rps} rps, p50 ${load.latencyMs.p50} ms, ${load.failures} failures. ` +
       `Machine load average (1, 5, 15 min) before: ${loadAverageBefore.join(', ')}; after: ${loadavg()
