@@ -27,6 +27,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   /** Signs every subgraph call (Ed25519, PEM or base64 DER); subgraphs hold only the public key. */
   GATEWAY_SIGNING_PRIVATE_KEY: secretSetting(1),
   GATEWAY_CACHE: flag.default(true),
+  /** Cache hits served as stored bytes before Apollo Server's pipeline (src/fast-path); false: every hit through it. */
+  GATEWAY_CACHE_FAST_PATH: flag.default(true),
   /**
    * An event's tags are dropped again this long after it arrives, once the read models (search,
    * semantic: about 0.3–1.5 s measured) have applied it too. 0 turns the second drop off.

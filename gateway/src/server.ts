@@ -38,6 +38,7 @@ import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
 import { requestSeriesPlugins } from './request-series/index.js';
 import { supergraphFromFile } from './supergraph.js';
 import { executeThroughGateway } from './subscriptions/execute.js';
+import { cacheHitFastPath } from './fast-path/cache-hit-fast-path.js';
 import {
   isEventStreamRequest,
   startSubscriptions,
@@ -154,6 +155,18 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         authPerAccount: config.GATEWAY_RATE_LIMIT_AUTH_PER_ACCOUNT,
       })
     : undefined;
+
+  // Cache hits served as stored bytes before Apollo Server's pipeline (off with usage recording,
+  // which needs every operation's document).
+  const fastPath =
+    config.GATEWAY_CACHE && config.GATEWAY_CACHE_FAST_PATH && registry.plugins.length === 0
+      ? cacheHitFastPath({
+          store,
+          metrics,
+          policy: config.GATEWAY_ENFORCE_POLICY ? { demandControl, authorization } : undefined,
+          log,
+        })
+      : undefined;
 
   const httpServer = createServer();
   const explorer = createExplorer(config, log);
@@ -280,9 +293,10 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       }
       const requestLog = log.child({ requestId });
       const clientIp = clientAddress(req, config.GATEWAY_TRUST_PROXY);
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: toGraphQLRequest(req, body),
-        context: async () => {
+      // Built once per request: the fast path and, on a miss, the pipeline share it (and its error).
+      let viewerContext: Promise<GatewayContext> | undefined;
+      const context = () =>
+        (viewerContext ??= (async () => {
           const viewer = await verify(req.headers.authorization);
           await rateLimits?.request(clientIp, viewer.userId);
           return {
@@ -293,7 +307,11 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
             log: requestLog,
             cacheTags: new Set<string>(),
           };
-        },
+        })());
+      if (fastPath && (await fastPath(req, res, body, context))) return;
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: toGraphQLRequest(req, body),
+        context,
       });
       await writeGraphQLResponse(res, response);
     };

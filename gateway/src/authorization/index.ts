@@ -24,6 +24,16 @@ interface SchemaState {
   filtered: Map<string, FilteredOperation>;
 }
 
+/** The memo's key: the document, the operation, and the viewer class (authenticated or not, set of scopes). */
+function filterKey(
+  queryHash: string,
+  operationName: string | null | undefined,
+  viewer: Pick<GatewayContext, 'viewerId' | 'scopes'>,
+): string {
+  const scopes = [...new Set(viewer.scopes)].sort();
+  return `${queryHash}\n${operationName ?? ''}\n${viewer.viewerId !== null ? 1 : 0}\n${scopes.join(' ')}`;
+}
+
 /**
  * Enforces the Federation authorization directives (`@authenticated`, `@requiresScopes`, `@policy`)
  * at the gateway before planning, as Apollo Router does: the fields the viewer may not read are
@@ -62,7 +72,7 @@ export class GatewayAuthorization {
     if (!state || state.rules.size === 0) return undefined;
     const scopes = [...new Set(context.scopes)].sort();
     const authenticated = context.viewerId !== null;
-    const key = `${queryHash}\n${operationName ?? ''}\n${authenticated ? 1 : 0}\n${scopes.join(' ')}`;
+    const key = filterKey(queryHash, operationName, context);
     let filtered = state.filtered.get(key);
     if (filtered) {
       state.filtered.delete(key); // most recently used last
@@ -75,6 +85,23 @@ export class GatewayAuthorization {
     }
     state.filtered.set(key, filtered);
     return filtered;
+  }
+
+  /**
+   * Whether the operation is known to lose no field for this viewer class, from the memo of earlier
+   * requests alone (no parse): the cache-hit fast path serves only those, and leaves every other
+   * request (first seen, or with denied fields) to the pipeline, which decides and remembers.
+   */
+  knownToAllowAll(
+    queryHash: string,
+    operationName: string | null | undefined,
+    viewer: Pick<GatewayContext, 'viewerId' | 'scopes'>,
+  ): boolean {
+    const state = this.state;
+    if (!state) return false;
+    if (state.rules.size === 0) return true;
+    const filtered = state.filtered.get(filterKey(queryHash, operationName, viewer));
+    return filtered !== undefined && filtered.denied.size === 0;
   }
 
   /**

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { operationDigest, responseCacheKey, responseEntryKeys } from './response-cache-key.js';
 import type { ResponseStore } from './response-store.js';
 
 export const CACHE_STATUS_HEADER = 'x-cache';
@@ -12,13 +12,6 @@ interface ResponseCacheOptions {
   store: ResponseStore;
   metrics: GatewayMetrics;
   onRedisError: (error: Error) => void;
-}
-
-function keyFor(requestContext: GraphQLRequestContext<GatewayContext>): string {
-  const { request, queryHash } = requestContext;
-  return createHash('sha256')
-    .update(`${queryHash}\n${request.operationName ?? ''}\n${JSON.stringify(request.variables ?? {})}`)
-    .digest('base64url');
 }
 
 /**
@@ -46,11 +39,14 @@ export function responseCachePlugin({
         async responseForOperation(requestContext) {
           if (requestContext.operation?.operation !== 'query') return null;
           if (requestContext.contextValue.bypassResponseCache) return null; // stays UNCACHEABLE: not stored
-          // What a query may see depends on the token's scopes: answers are never shared across scope sets.
-          key = `${requestContext.contextValue.scopes.join(' ')}|${keyFor(requestContext)}`;
-          const viewerId = requestContext.contextValue.viewerId;
+          const { request, queryHash, contextValue } = requestContext;
+          key = responseCacheKey(
+            contextValue.scopes,
+            operationDigest(queryHash ?? '', request.operationName, request.variables),
+          );
+          const { publicKey, privateKey } = responseEntryKeys(key, contextValue.viewerId);
           try {
-            const found = await store.lookup(`pub:${key}`, viewerId ? `prv:${viewerId}:${key}` : null);
+            const found = await store.lookup(publicKey, privateKey);
             generation = found.generation;
             if (found.hit === null) {
               status = 'MISS';
@@ -86,7 +82,8 @@ export function responseCachePlugin({
           if (status !== 'MISS' || !policy || response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (result.errors?.length || result.data === undefined) return;
-          const storedKey = scope === 'pub' ? `pub:${key}` : `prv:${contextValue.viewerId}:${key}`;
+          const entries = responseEntryKeys(key, contextValue.viewerId);
+          const storedKey = scope === 'pub' ? entries.publicKey : entries.privateKey!;
           try {
             await store.store(storedKey, JSON.stringify({ data: result.data }), policy.maxAge, generation, [
               ...contextValue.cacheTags,

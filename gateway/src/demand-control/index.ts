@@ -9,7 +9,11 @@ import {
 } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { costDirectives, type CostDirectives } from './cost-directives.js';
+import { operationDigest } from '../cache/response-cache-key.js';
 import { CostLimitPassed, estimateCost, type CostLimits } from './estimate.js';
+
+/** Passed operations remembered for the cache-hit fast path (oldest dropped first). */
+const PASSED_ENTRIES = 5000;
 
 export type { CostLimits } from './estimate.js';
 
@@ -26,11 +30,29 @@ function limitError(code: string, message: string): GraphQLError {
  */
 export class DemandControl {
   private directives: CostDirectives = { weights: new Map(), listSizes: new Map() };
+  /** Operations that passed, by `operationDigest` (document, operation name, variables), with their cost. */
+  private readonly passed = new Map<string, number>();
 
   constructor(private readonly limits: CostLimits) {}
 
   update(supergraph: DocumentNode): void {
     this.directives = costDirectives(supergraph);
+    this.passed.clear(); // another schema, other costs
+  }
+
+  /**
+   * The estimated cost of an operation this process already let through with these limits and
+   * this schema, else undefined: the cache-hit fast path serves only those, without a parse. The
+   * same document and variables always get the same decision, so the memo is exact.
+   */
+  knownCost(digest: string): number | undefined {
+    return this.passed.get(digest);
+  }
+
+  private remember(digest: string, cost: number): void {
+    if (this.passed.has(digest)) return;
+    if (this.passed.size >= PASSED_ENTRIES) this.passed.delete(this.passed.keys().next().value!);
+    this.passed.set(digest, cost);
   }
 
   /**
@@ -76,9 +98,11 @@ export class DemandControl {
       requestDidStart: async () => {
         let estimated: number | undefined;
         return {
-          didResolveOperation: async ({ document, operation, request, schema }) => {
+          didResolveOperation: async ({ document, operation, request, schema, queryHash }) => {
             if (!operation) return; // no such operation: Apollo Server answers that itself
             estimated = this.check(schema, document, operation, request.variables ?? {});
+            if (operation.operation === 'query')
+              this.remember(operationDigest(queryHash, request.operationName, request.variables), estimated);
           },
           willSendResponse: async ({ response }) => {
             if (estimated === undefined || response.body.kind !== 'single') return;

@@ -137,7 +137,8 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
     case 'ours':
       return {
         command: process.execPath,
-        args: [...TSX, 'src/index.ts'],
+        // The node flag the gateway's start scripts pass (gateway/src/index.ts, GATEWAY_NODE_FLAGS).
+        args: ['--max-semi-space-size=32', ...TSX, 'src/index.ts'],
         cwd: resolve(REPO_ROOT, 'gateway'),
         env: {
           ...base,
