@@ -35,7 +35,7 @@ import { createExplorer } from './explorer/index.js';
 import type { GatewayRegistry } from './registry/gateway-registry.js';
 import { createGatewayMetrics } from './metrics.js';
 import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
-import { requestSeriesPlugins } from './request-series/index.js';
+import { requestSeriesHooks } from './request-series/index.js';
 import { supergraphFromFile } from './supergraph.js';
 import { executeThroughGateway } from './subscriptions/execute.js';
 import { cacheHitFastPath } from './fast-path/cache-hit-fast-path.js';
@@ -158,6 +158,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
 
   // Cache hits served as stored bytes before Apollo Server's pipeline (off with usage recording,
   // which needs every operation's document).
+  const requestSeries = requestSeriesHooks<GatewayContext>(log, workerName); // InfluxDB, when INFLUXDB_URL is set
   const fastPath =
     config.GATEWAY_CACHE && config.GATEWAY_CACHE_FAST_PATH && registry.plugins.length === 0
       ? cacheHitFastPath({
@@ -165,6 +166,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
           metrics,
           policy: config.GATEWAY_ENFORCE_POLICY ? { demandControl, authorization } : undefined,
           log,
+          onServed: (ms) => requestSeries.record(ms, false),
         })
       : undefined;
 
@@ -194,7 +196,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       ...(config.GATEWAY_ENFORCE_POLICY ? [authorization.plugin()] : []),
       errorMaskingPlugin(production),
       observabilityPlugin(metrics),
-      ...requestSeriesPlugins<GatewayContext>(log, workerName), // InfluxDB, when INFLUXDB_URL is set
+      ...requestSeries.plugins,
       ...(config.GATEWAY_CACHE ? [responseCachePlugin({ store, metrics, onRedisError })] : []),
       ...registry.plugins,
     ],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestSeriesPlugins } from '../src/request-series/index.js';
+import { requestSeriesHooks } from '../src/request-series/index.js';
 import { startGateway, type RunningGateway } from '../src/server.js';
 import { startFixtureSubgraphs, type Fixture } from './fixtures/subgraphs.js';
 import { startTestRedis, type TestRedis } from './fixtures/redis-server.js';
@@ -55,7 +55,8 @@ beforeAll(async () => {
     testConfig({
       REDIS_URL: redis.url,
       SUPERGRAPH_PATH: writeSupergraph(composeFixture(fixture)),
-      GATEWAY_CACHE: 'false',
+      // On, so the repeated query below is answered by the cache-hit fast path, outside Apollo's plugins.
+      GATEWAY_CACHE: 'true',
     }),
   );
 });
@@ -72,10 +73,13 @@ describe('the request series in InfluxDB', () => {
   it('counts every request the gateway answered, errors and latency, off the request path', async () => {
     const ok = 7;
     const failed = 3;
+    const caches: (string | null)[] = [];
     for (let i = 0; i < ok; i += 1) {
       const answer = await post(gateway.url, { query: '{ products(first: 2) { id name } }' });
       expect(answer.body.errors).toBeUndefined();
+      caches.push(answer.cache);
     }
+    expect(caches).toContain('HIT');
     for (let i = 0; i < failed; i += 1) {
       const answer = await post(gateway.url, { query: '{ noSuchField }' });
       expect(answer.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -90,12 +94,14 @@ describe('the request series in InfluxDB', () => {
   });
 
   it('is off without INFLUXDB_URL', () => {
-    expect(requestSeriesPlugins(pino({ level: 'silent' }), 'gateway', { NODE_ENV: 'test' })).toEqual([]);
+    expect(requestSeriesHooks(pino({ level: 'silent' }), 'gateway', { NODE_ENV: 'test' }).plugins).toEqual(
+      [],
+    );
   });
 
   it('refuses a flush interval below a second at start', () => {
     expect(() =>
-      requestSeriesPlugins(pino({ level: 'silent' }), 'gateway', {
+      requestSeriesHooks(pino({ level: 'silent' }), 'gateway', {
         INFLUXDB_URL: influxUrl,
         GATEWAY_REQUEST_SERIES_FLUSH_MS: '10',
       }),

@@ -74,21 +74,27 @@ export function startRequestSeries(
   };
 }
 
+export interface RequestSeriesHooks<TContext extends BaseContext> {
+  plugins: ApolloServerPlugin<TContext>[];
+  /** For answers served outside Apollo's pipeline (the cache-hit fast path). */
+  record: (durationMs: number, failed: boolean) => void;
+}
+
 /**
  * The Apollo plugin that feeds the series (none without INFLUXDB_URL): it counts what the
  * gateway's metrics count (a request with errors in its response is an error) and starts and stops
  * the writer with the server.
  */
-export function requestSeriesPlugins<TContext extends BaseContext>(
+export function requestSeriesHooks<TContext extends BaseContext>(
   log: Logger,
   processName?: string,
   env: NodeJS.ProcessEnv = process.env,
-): ApolloServerPlugin<TContext>[] {
+): RequestSeriesHooks<TContext> {
   const config = loadRequestSeriesConfig(env);
   const url = config.INFLUXDB_URL;
-  if (!url) return [];
+  if (!url) return { plugins: [], record: () => {} };
   let series: RequestSeries | undefined;
-  return [
+  const plugins: ApolloServerPlugin<TContext>[] = [
     {
       async serverWillStart() {
         series = startRequestSeries({ ...config, INFLUXDB_URL: url }, log, processName);
@@ -116,4 +122,5 @@ export function requestSeriesPlugins<TContext extends BaseContext>(
       },
     },
   ];
+  return { plugins, record: (durationMs, failed) => series?.record(durationMs, failed) };
 }
