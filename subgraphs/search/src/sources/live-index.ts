@@ -8,6 +8,9 @@ function indexSource(engine: SearchEngine, alias: string, name: string, query: o
     async *pages(pageSize: number) {
       // A first build (no index behind the alias yet) has nothing to copy.
       if ((await engine.aliasTargets(alias)).length === 0) return;
+      // Search sees only refreshed writes: one applied just before the rebuild's pending alias
+      // existed (so not written to the new index) would otherwise be missed by the copy.
+      await engine.refresh(alias);
       let after: (string | number)[] | null = null;
       for (;;) {
         const page: EngineSearchResult<IndexedDocument> = await engine.search<IndexedDocument>(alias, {
