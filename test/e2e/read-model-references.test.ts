@@ -68,10 +68,11 @@ let removed: string;
 beforeAll(async () => {
   author = await signUp('author');
   viewer = await signUp('reader');
-  const followed = await gql(
-    `mutation Follow($u: ID!) { follow(userId: $u) { viewerFollows } }`,
-    { u: author.id },
-    viewer.token,
+  // Social learns of sign-ups from core's events: the follow is refused (NOT_FOUND) until then.
+  const followed = await eventually(
+    () =>
+      gql(`mutation Follow($u: ID!) { follow(userId: $u) { viewerFollows } }`, { u: author.id }, viewer.token),
+    (answer) => answer.errors === undefined,
   );
   expect(followed.errors).toBeUndefined();
   kept = await createPost(

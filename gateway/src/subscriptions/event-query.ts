@@ -185,13 +185,21 @@ export function eventQuery(
       variables,
       definitions,
     );
+    const stated = payload.values ?? {};
+    const fromEvent = (selection.selectionSet ? fieldsOf(selection.selectionSet, selection.fragments) : [])
+      .filter((field) => field.name.value in stated)
+      .map((field): [string, unknown] => [responseKey(field), stated[field.name.value]]);
     return {
       query: printOnce(selection, shapeOf([[ENTITY_ALIAS, payload.lookup]]), () =>
         document(selection, [root], definitions),
       ),
       variables,
-      assemble: (data) => data?.[ENTITY_ALIAS] ?? undefined,
-      ownFields: '',
+      assemble: (data) => {
+        const entity = data?.[ENTITY_ALIAS];
+        if (entity === null || entity === undefined) return undefined;
+        return fromEvent.length > 0 ? { ...(entity as object), ...Object.fromEntries(fromEvent) } : entity;
+      },
+      ownFields: JSON.stringify(fromEvent),
       pathPrefix: (first) => (first === ENTITY_ALIAS ? [] : [first]),
     };
   }

@@ -12,7 +12,16 @@ export interface EntityLookup {
  * object the gateway builds from the event whose reference fields are such lookups.
  */
 export type EventPayload =
-  | { kind: 'entity'; lookup: EntityLookup }
+  | {
+      kind: 'entity';
+      lookup: EntityLookup;
+      /**
+       * Fields the event itself states (the change it is about): they win over the entity's
+       * current state, which a later change may already have moved on (PAID then SHIPPED at once
+       * must deliver PAID, then SHIPPED).
+       */
+      values?: Record<string, unknown>;
+    }
   | {
       kind: 'object';
       typename: string;
@@ -157,7 +166,11 @@ export const subscriptionRoutes: Record<string, SubscriptionRoute> = {
     key: { ofSubscription: (args) => String(args.id), ofEvent: (event) => event.entityId },
     // The buyer's own order only, decided on the raw event; core answers NOT_FOUND to anyone else too.
     matches: (event, _args, viewerId) => viewerId !== null && field(event, 'buyerId') === viewerId,
-    payload: (event) => ({ kind: 'entity', lookup: { rootField: 'order', args: { id: event.entityId } } }),
+    payload: (event) => ({
+      kind: 'entity',
+      lookup: { rootField: 'order', args: { id: event.entityId } },
+      values: { status: field(event, 'status') },
+    }),
   },
 };
 
