@@ -71,7 +71,11 @@ beforeAll(async () => {
   // Social learns of sign-ups from core's events: the follow is refused (NOT_FOUND) until then.
   const followed = await eventually(
     () =>
-      gql(`mutation Follow($u: ID!) { follow(userId: $u) { viewerFollows } }`, { u: author.id }, viewer.token),
+      gql(
+        `mutation Follow($u: ID!) { follow(userId: $u) { viewerFollows } }`,
+        { u: author.id },
+        viewer.token,
+      ),
     (answer) => answer.errors === undefined,
   );
   expect(followed.errors).toBeUndefined();
