@@ -78,10 +78,15 @@ describe('analytics through the gateway', () => {
       reader.token,
     );
     expect(comment.errors).toBeUndefined();
-    const like = await gql(
-      `mutation Like($postId: ID!) { likePost(postId: $postId) { viewerHasLiked } }`,
-      { postId },
-      reader.token,
+    // Social learns of the post from content's event: likes are refused (NOT_FOUND) until then.
+    const like = await eventually(
+      () =>
+        gql(
+          `mutation Like($postId: ID!) { likePost(postId: $postId) { viewerHasLiked } }`,
+          { postId },
+          reader.token,
+        ),
+      (answer) => answer.errors === undefined,
     );
     expect(like.errors).toBeUndefined();
 
