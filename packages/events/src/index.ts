@@ -1,3 +1,5 @@
 export * from './event.js';
 export * from './relay.js';
 export * from './consumer.js';
+export * from './event-log-trim.js';
+export * from './redis-eviction-policy.js';

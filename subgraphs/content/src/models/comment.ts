@@ -35,3 +35,7 @@ export const commentSchema = new Schema<CommentDocument>(
 
 // A post's comments, oldest first (keyset on createdAt, _id).
 commentSchema.index({ postId: 1, createdAt: 1, _id: 1 });
+// The relay's drain asks `{ hasPendingEvents: true }` every poll: without this index, a scan of the
+// whole collection. Not partial (FerretDB has no partial indexes): the few `true` entries are one
+// short range of it all the same.
+commentSchema.index({ hasPendingEvents: 1 });

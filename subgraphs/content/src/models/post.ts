@@ -60,3 +60,7 @@ export const postSchema = new Schema<PostDocument>(
 postSchema.index({ authorId: 1, createdAt: -1, _id: -1 });
 postSchema.index({ createdAt: -1, _id: -1 });
 postSchema.index({ tags: 1 });
+// The relay's drain asks `{ hasPendingEvents: true }` every poll: without this index, a scan of the
+// whole collection. Not partial (FerretDB has no partial indexes): the few `true` entries are one
+// short range of it all the same.
+postSchema.index({ hasPendingEvents: 1 });
