@@ -37,7 +37,10 @@ export function judgeEvictionPolicy(role: RedisRole, policy: string): EvictionPo
 }
 
 /** Asks Redis for its `maxmemory-policy` over a short-lived connection of its own. */
-export async function readEvictionPolicy(url: string, timeoutMs = 2000): Promise<EvictionPolicyVerdict | string> {
+export async function readEvictionPolicy(
+  url: string,
+  timeoutMs = 2000,
+): Promise<EvictionPolicyVerdict | string> {
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

@@ -53,7 +53,12 @@ describe('bounded event log', () => {
       intervalMs: 10,
       idleIntervalMs: 20,
       // The timer is asserted on at the end; during the burst the test calls housekeep() itself.
-      housekeeping: { intervalMs: 50, deadLetterRetentionMs: 60_000, outboxRetentionMs: 0, outboxPurgeBatch: 100 },
+      housekeeping: {
+        intervalMs: 50,
+        deadLetterRetentionMs: 60_000,
+        outboxRetentionMs: 0,
+        outboxPurgeBatch: 100,
+      },
     });
     const seen = { fast: [] as number[], slow: [] as number[] };
     const consume = (group: 'fast' | 'slow', consumer: string) =>
@@ -92,7 +97,10 @@ describe('bounded event log', () => {
         lengths.push(await redis.xlen(stream));
         if (paused) {
           // Everything slow has not acknowledged is still there, every pending entry included.
-          const pending = (await redis.xpending(stream, 'slow', '-', '+', 10_000)) as [string, ...unknown[]][];
+          const pending = (await redis.xpending(stream, 'slow', '-', '+', 10_000)) as [
+            string,
+            ...unknown[],
+          ][];
           expect(pending).toHaveLength(150 * (c - 4));
           for (const [id] of pending) expect(await redis.xrange(stream, id, id)).toHaveLength(1);
           expect(lengths.at(-1)).toBeGreaterThanOrEqual(chunk * (c - 4));

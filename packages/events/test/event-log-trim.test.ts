@@ -33,7 +33,16 @@ type Entries = [string, [string, string[]][]][] | null;
 
 /** Reads `count` new entries for a group (delivered, so pending until acknowledged). */
 async function deliver(stream: string, group: string, count: number): Promise<string[]> {
-  const reply = (await redis.xreadgroup('GROUP', group, 'c1', 'COUNT', count, 'STREAMS', stream, '>')) as Entries;
+  const reply = (await redis.xreadgroup(
+    'GROUP',
+    group,
+    'c1',
+    'COUNT',
+    count,
+    'STREAMS',
+    stream,
+    '>',
+  )) as Entries;
   return (reply?.[0]?.[1] ?? []).map(([id]) => id);
 }
 
@@ -62,7 +71,11 @@ describe('trimEventLog', () => {
       ]),
     );
     const result = await trimEventLog(redis, { stream, deadLetterRetentionMs: 60_000, approximate: false });
-    expect(result).toMatchObject({ trimmed: 100, length: 400, slowest: { group: 'slow', needsFrom: ids[100] } });
+    expect(result).toMatchObject({
+      trimmed: 100,
+      length: 400,
+      slowest: { group: 'slow', needsFrom: ids[100] },
+    });
     expect(await firstId(stream)).toBe(ids[100]);
     // Every pending entry is still there, with its fields: the slow group can still process it.
     const pending = await pendingIds(stream, 'slow');
@@ -79,20 +92,24 @@ describe('trimEventLog', () => {
   it('never trims what a group has not read yet, nor a stream without groups', async () => {
     const stream = newStream();
     const ids = await append(stream, 300);
-    expect(await trimEventLog(redis, { stream, deadLetterRetentionMs: 0, approximate: false })).toMatchObject({
-      trimmed: 0,
-      length: 300,
-      slowest: null,
-    });
+    expect(await trimEventLog(redis, { stream, deadLetterRetentionMs: 0, approximate: false })).toMatchObject(
+      {
+        trimmed: 0,
+        length: 300,
+        slowest: null,
+      },
+    );
     await redis.xgroup('CREATE', stream, 'reader', '0');
     await redis.xgroup('CREATE', stream, 'idle', '0');
     await deliver(stream, 'reader', 300);
     await redis.xack(stream, 'reader', ...ids);
-    expect(await trimEventLog(redis, { stream, deadLetterRetentionMs: 0, approximate: false })).toMatchObject({
-      trimmed: 0,
-      length: 300,
-      slowest: { group: 'idle' },
-    });
+    expect(await trimEventLog(redis, { stream, deadLetterRetentionMs: 0, approximate: false })).toMatchObject(
+      {
+        trimmed: 0,
+        length: 300,
+        slowest: { group: 'idle' },
+      },
+    );
   });
 
   it('approximate trimming (~) removes whole nodes only, never past the safe id', async () => {

@@ -31,7 +31,10 @@ export function redisUrls(config: Pick<BaseConfig, 'REDIS_URL' | 'EVENTS_REDIS_U
   events: string;
   cache: string;
 } {
-  return { events: config.EVENTS_REDIS_URL ?? config.REDIS_URL, cache: config.CACHE_REDIS_URL ?? config.REDIS_URL };
+  return {
+    events: config.EVENTS_REDIS_URL ?? config.REDIS_URL,
+    cache: config.CACHE_REDIS_URL ?? config.REDIS_URL,
+  };
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -45,7 +48,12 @@ export function eventLogHousekeeping(
     | 'OUTBOX_RETENTION_HOURS'
     | 'OUTBOX_PURGE_BATCH'
   >,
-): { intervalMs: number; deadLetterRetentionMs: number; outboxRetentionMs: number; outboxPurgeBatch: number } {
+): {
+  intervalMs: number;
+  deadLetterRetentionMs: number;
+  outboxRetentionMs: number;
+  outboxPurgeBatch: number;
+} {
   return {
     intervalMs: config.EVENTS_TRIM_INTERVAL_MS,
     deadLetterRetentionMs: config.EVENTS_DEAD_LETTER_RETENTION_HOURS * HOUR_MS,
