@@ -145,7 +145,7 @@ export function startOutboxRelay({
   };
 
   let lastHousekeeping = 0;
-  const housekeep = async (): Promise<HousekeepingResult | null> => {
+  const housekeepOnce = async (): Promise<HousekeepingResult | null> => {
     if (!housekeeping || housekeeping.intervalMs <= 0) return null;
     lastHousekeeping = Date.now();
     const trim = await trimEventLog(redis, {
@@ -165,6 +165,13 @@ export function startOutboxRelay({
     else if (trim.trimmed + trim.deadLettersTrimmed + outboxPurged > 0)
       log.debug({ stream, ...trim, outboxPurged }, 'event log trimmed');
     return { ...trim, outboxPurged };
+  };
+  /** One housekeeping run at a time: a call during the timer's run runs after it. */
+  let housekeepingChain: Promise<unknown> = Promise.resolve();
+  const housekeep = (): Promise<HousekeepingResult | null> => {
+    const run = housekeepingChain.catch(() => undefined).then(housekeepOnce);
+    housekeepingChain = run;
+    return run;
   };
   /** Housekeeping between polls, when due; a failure is logged and retried at the next interval. */
   const housekeepWhenDue = async () => {
