@@ -144,10 +144,8 @@ export function startOutboxRelay({
     return running;
   };
 
-  let lastHousekeeping = 0;
   const housekeepOnce = async (): Promise<HousekeepingResult | null> => {
     if (!housekeeping || housekeeping.intervalMs <= 0) return null;
-    lastHousekeeping = Date.now();
     const trim = await trimEventLog(redis, {
       stream,
       deadLetterRetentionMs: housekeeping.deadLetterRetentionMs,
@@ -173,16 +171,22 @@ export function startOutboxRelay({
     housekeepingChain = run;
     return run;
   };
-  /** Housekeeping between polls, when due; a failure is logged and retried at the next interval. */
-  const housekeepWhenDue = async () => {
-    if (!housekeeping || housekeeping.intervalMs <= 0) return;
-    if (Date.now() - lastHousekeeping < housekeeping.intervalMs) return;
-    try {
-      await housekeep();
-    } catch (error) {
-      log.warn({ err: error, stream }, 'event log housekeeping failed; will retry');
-    }
+  /**
+   * Housekeeping on a timer of its own, beside the publishing loop (never delaying a poll); the
+   * first run one interval after start. A failure is logged and retried at the next interval.
+   */
+  let housekeepingTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleHousekeeping = () => {
+    if (!housekeeping || housekeeping.intervalMs <= 0 || stopped) return;
+    housekeepingTimer = setTimeout(() => {
+      housekeep()
+        .catch((error: unknown) =>
+          log.warn({ err: error, stream }, 'event log housekeeping failed; will retry'),
+        )
+        .finally(scheduleHousekeeping);
+    }, housekeeping.intervalMs);
   };
+  scheduleHousekeeping();
 
   const tick = async () => {
     while (!stopped) {
@@ -197,8 +201,6 @@ export function startOutboxRelay({
           log.warn({ err: error, failures }, 'outbox relay could not publish; will retry');
         running = Promise.resolve(0);
       }
-      if (stopped) break;
-      if (failures === 0) await housekeepWhenDue();
       if (stopped) break;
       if (failures > 0) {
         await sleep(Math.min(5000, intervalMs * 2 ** failures), false);
@@ -232,9 +234,11 @@ export function startOutboxRelay({
     housekeep,
     stop: async () => {
       stopped = true;
+      clearTimeout(housekeepingTimer);
       sleeping?.wake(); // do not wait out the poll interval or a backoff
       await loop;
       await running.catch(() => 0);
+      await housekeepingChain.catch(() => undefined);
     },
   };
 }
