@@ -101,11 +101,16 @@ export async function trimEventLog(redis: Redis, options: EventLogTrimOptions): 
   let slowest: GroupPosition | null = null;
   for (const position of positions)
     if (!slowest || isBefore(parseId(position.needsFrom), parseId(slowest.needsFrom))) slowest = position;
-  const trimmed = !slowest
-    ? 0
-    : approximate
-      ? await redis.xtrim(stream, 'MINID', '~', slowest.needsFrom)
-      : await redis.xtrim(stream, 'MINID', '=', slowest.needsFrom);
+  let trimmed = 0;
+  if (slowest && approximate) {
+    // `~` removes at most 100 × stream-node-max-entries entries a call (Redis' own default LIMIT,
+    // which keeps each call short): repeat until a call finds nothing more below the safe id.
+    for (let round = 0; round < 1000; round += 1) {
+      const removed = await redis.xtrim(stream, 'MINID', '~', slowest.needsFrom);
+      trimmed += removed;
+      if (removed === 0) break;
+    }
+  } else if (slowest) trimmed = await redis.xtrim(stream, 'MINID', '=', slowest.needsFrom);
   const deadLettersBefore = formatId([Math.max(0, Date.now() - deadLetterRetentionMs), 0]);
   // Exact: dead letters are few, and "kept for N hours" should mean that.
   const deadLettersTrimmed = await redis.xtrim(deadLetterStream(stream), 'MINID', '=', deadLettersBefore);

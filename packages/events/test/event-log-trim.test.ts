@@ -127,6 +127,15 @@ describe('trimEventLog', () => {
     for (const id of ids.slice(550)) expect(await redis.xrange(stream, id, id)).toHaveLength(1);
   });
 
+  it('trims a long acknowledged stretch in one call, past the LIMIT of a single approximate XTRIM', async () => {
+    const stream = newStream();
+    for (let i = 0; i < 5; i += 1) await append(stream, 5000);
+    await redis.xgroup('CREATE', stream, 'g', '$'); // has read everything there
+    const result = await trimEventLog(redis, { stream, deadLetterRetentionMs: 60_000 });
+    expect(result.trimmed).toBeGreaterThan(24_000); // one XTRIM ~ stops at 100 × stream-node-max-entries
+    expect(result.length).toBeLessThan(1000);
+  });
+
   it('drops dead letters older than the retention and keeps the younger ones', async () => {
     const stream = newStream();
     const dead = deadLetterStream(stream);
