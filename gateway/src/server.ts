@@ -15,9 +15,10 @@ import {
   sendJson,
   toGraphQLRequest,
   writeGraphQLResponse,
+  redisUrls,
   type Logger,
 } from '@aetherial/subgraph-kit';
-import { eventsStream, type RunningConsumer } from '@aetherial/events';
+import { checkEvictionPolicy, eventsStream, type RunningConsumer } from '@aetherial/events';
 import { tokenVerifier } from './auth.js';
 import { RedisApqStore } from './cache/apq-store.js';
 import { startCacheInvalidator } from './cache/invalidator.js';
@@ -101,7 +102,12 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       log.warn({ err: error.message }, 'Redis unavailable: cache and APQ bypassed');
     redisWarned = Date.now();
   };
-  const cacheRedis = createCacheRedis(config.REDIS_URL, config.GATEWAY_REDIS_TIMEOUT_MS, log);
+  const redisOf = redisUrls(config);
+  // The cache Redis should evict (warned); the events Redis must not (production refuses).
+  await checkEvictionPolicy({ url: redisOf.cache, role: 'cache', production, log });
+  if (config.GATEWAY_CACHE || config.GATEWAY_SUBSCRIPTIONS)
+    await checkEvictionPolicy({ url: redisOf.events, role: 'events', production, log });
+  const cacheRedis = createCacheRedis(redisOf.cache, config.GATEWAY_REDIS_TIMEOUT_MS, log);
   const store = new ResponseStore(cacheRedis);
 
   const managed = Boolean(config.APOLLO_KEY && config.APOLLO_GRAPH_REF);
@@ -206,7 +212,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   // Domain events invalidate the shared cache; a dead Redis only delays this, it never fails start-up.
   let invalidator: RunningConsumer | undefined;
   let stopping = false;
-  const eventsRedis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: null });
+  const eventsRedis = new Redis(redisOf.events, { lazyConnect: true, maxRetriesPerRequest: null });
   eventsRedis.on('error', () => undefined);
   const startInvalidator = async () => {
     while (config.GATEWAY_CACHE && !invalidator && !stopping) {
@@ -249,7 +255,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         perProcess: config.GATEWAY_MAX_SUBSCRIPTIONS,
         maxQueued: config.GATEWAY_SUBSCRIPTION_QUEUE,
       },
-      redis: new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }).on('error', () => undefined),
+      redis: new Redis(redisOf.events, { maxRetriesPerRequest: null }).on('error', () => undefined),
       stream: eventsStream(),
       log,
       registry: metrics.registry,

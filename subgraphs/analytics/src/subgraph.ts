@@ -7,6 +7,7 @@ import {
   registerConsumerLag,
   startSubgraph,
   storeRequestCounter,
+  redisUrls,
   type Logger,
   type RunningSubgraph,
 } from '@aetherial/subgraph-kit';
@@ -46,7 +47,7 @@ export async function createSubgraph(
   const metrics = createMetrics('analytics');
   const influx = new Influx(config, storeRequestCounter(metrics, 'influxdb'));
   const store = new AnalyticsStore(influx);
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null });
+  const redis = new Redis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: null });
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
   const keyPrefix = redisKeyPrefix(config);
   const views = new ViewRecorder({

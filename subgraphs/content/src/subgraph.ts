@@ -1,9 +1,11 @@
-import { startOutboxRelay, type RunningRelay } from '@aetherial/events';
+import { checkEvictionPolicy, startOutboxRelay, type RunningRelay } from '@aetherial/events';
 import {
   createLogger,
   gatewayTrust,
   createMetrics,
+  eventLogHousekeeping,
   loadTypeDefs,
+  redisUrls,
   startSubgraph,
   storeRequestCounter,
   type RunningSubgraph,
@@ -35,6 +37,11 @@ export async function createSubgraph(
 ): Promise<ContentSubgraph> {
   const trust = gatewayTrust('content', config, config.CONTENT_ALLOW_UNSIGNED); // refuses before any store
   const log = createLogger('content', config.LOG_LEVEL);
+  if (options.relay ?? true) {
+    // Before any store is touched: production refuses an events Redis that may evict the stream.
+    const production = config.NODE_ENV === 'production';
+    await checkEvictionPolicy({ url: redisUrls(config).events, role: 'events', production, log });
+  }
   const metrics = createMetrics('content');
   const store = await connectStore(config.MONGODB_URL, {
     ...options,
@@ -46,12 +53,13 @@ export async function createSubgraph(
   let redis: Redis | null = null;
   let relay: RunningRelay | null = null;
   if (options.relay ?? true) {
-    redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+    redis = new Redis(redisUrls(config).events, { maxRetriesPerRequest: 3 });
     relay = startOutboxRelay({
       outbox,
       redis,
       log: log.child({ component: 'outbox-relay' }),
       stream: config.EVENTS_STREAM,
+      housekeeping: eventLogHousekeeping(config),
     });
   }
   try {

@@ -14,6 +14,7 @@ import type { CoreDb } from './store.js';
 export interface PrismaOutbox extends Outbox {
   /** Gives up an open claim (its events stay pending). */
   close(): Promise<void>;
+  purgePublished(publishedBefore: Date, batchSize: number): Promise<number>;
 }
 
 interface PendingRow {
@@ -45,7 +46,10 @@ const toDomainEvent = (row: PendingRow): DomainEvent => ({
   payload: row.payload,
 });
 
-export function createOutbox(db: CoreDb, { claimTimeoutMs = 30_000 } = {}): PrismaOutbox {
+export function createOutbox(
+  db: CoreDb,
+  { claimTimeoutMs = 30_000, maxPurgeBatches = 50 } = {},
+): PrismaOutbox {
   let claim: Claim | null = null;
 
   const release = async () => {
@@ -104,5 +108,28 @@ export function createOutbox(db: CoreDb, { claimTimeoutMs = 30_000 } = {}): Pris
     });
   };
 
-  return { pending, markPublished, close: release };
+  /**
+   * Batched deletes of old published rows: each statement deletes at most `batchSize` rows found by
+   * the ("publishedAt", "sequence") index (`publishedAt < cutoff` never matches NULL, so an
+   * unpublished row is never purged), in its own short transaction; at most `maxBatches` per call,
+   * the rest waits for the next housekeeping round. SKIP LOCKED: a row some other session holds is
+   * left for later rather than waited for.
+   */
+  const purgePublished = async (publishedBefore: Date, batchSize: number): Promise<number> => {
+    let total = 0;
+    for (let round = 0; round < maxPurgeBatches; round += 1) {
+      const deleted = await db.$executeRaw`
+        DELETE FROM "OutboxEvent"
+        WHERE "id" IN (
+          SELECT "id" FROM "OutboxEvent"
+          WHERE "publishedAt" < ${publishedBefore}
+          LIMIT ${batchSize}
+          FOR UPDATE SKIP LOCKED)`;
+      total += deleted;
+      if (deleted < batchSize) break;
+    }
+    return total;
+  };
+
+  return { pending, markPublished, purgePublished, close: release };
 }

@@ -1,10 +1,12 @@
-import { startOutboxRelay, type RunningRelay } from '@aetherial/events';
+import { checkEvictionPolicy, startOutboxRelay, type RunningRelay } from '@aetherial/events';
 import {
   createLogger,
   gatewayTrust,
   requireSetting,
   createMetrics,
+  eventLogHousekeeping,
   loadTypeDefs,
+  redisUrls,
   startSubgraph,
   storeRequestCounter,
   type RunningSubgraph,
@@ -34,6 +36,11 @@ export async function createSubgraph(config: CoreConfig): Promise<RunningCoreSub
     ttlSeconds: config.JWT_TTL_SECONDS,
   });
   const log = createLogger('core', config.LOG_LEVEL);
+  if (config.CORE_OUTBOX_RELAY) {
+    // Before any store is touched: production refuses an events Redis that may evict the stream.
+    const production = config.NODE_ENV === 'production';
+    await checkEvictionPolicy({ url: redisUrls(config).events, role: 'events', production, log });
+  }
   if (config.CORE_MIGRATE_ON_START) {
     await migrate({ databaseUrl: config.CORE_DATABASE_URL, log: (message) => log.info(message) });
   }
@@ -48,9 +55,14 @@ export async function createSubgraph(config: CoreConfig): Promise<RunningCoreSub
   let relay: RunningRelay | null = null;
   const outbox = createOutbox(db);
   if (config.CORE_OUTBOX_RELAY) {
-    redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    redis = new Redis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: 3 });
     redis.on('error', (error) => log.debug({ err: error }, 'redis error'));
-    relay = startOutboxRelay({ outbox, redis, log: log.child({ component: 'outbox-relay' }) });
+    relay = startOutboxRelay({
+      outbox,
+      redis,
+      log: log.child({ component: 'outbox-relay' }),
+      housekeeping: eventLogHousekeeping(config),
+    });
   }
   try {
     const running = await startSubgraph({

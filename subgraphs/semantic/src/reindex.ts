@@ -1,5 +1,5 @@
 import { eventsStream } from '@aetherial/events';
-import { createLogger } from '@aetherial/subgraph-kit';
+import { createLogger, redisUrls } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { loadSemanticConfig } from './config.js';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const config = loadSemanticConfig();
   const log = createLogger('semantic-reindex', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = new Redis(redisUrls(config).events, { maxRetriesPerRequest: 3 });
   const client = await connectWeaviate(config);
   try {
     await mongo.connect();

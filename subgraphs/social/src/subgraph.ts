@@ -7,6 +7,7 @@ import {
   registerConsumerLag,
   startSubgraph,
   storeRequestCounter,
+  redisUrls,
   type Logger,
   type RunningSubgraph,
 } from '@aetherial/subgraph-kit';
@@ -44,7 +45,7 @@ export async function createSubgraph(
   // The relay publishes on it, the projector reads on a duplicate of it.
   const redis =
     config.SOCIAL_RELAY || config.SOCIAL_PROJECTOR
-      ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null })
+      ? new Redis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: null })
       : undefined;
   let projector: RunningConsumer | undefined;
   let relay: RunningRelay | undefined;
