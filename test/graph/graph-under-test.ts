@@ -112,7 +112,7 @@ async function dropInfluxDatabase(ns: GraphNamespace): Promise<void> {
 }
 
 /**
- * Semantic queries its collection through an alias (`PostE2e` → `PostE2e_v<time>`, switched by
+ * Semantic queries its collection through an alias (`PostE2e` → `PostE2e_<model>_v<time>`, switched by
  * reindex): drop the alias and every collection of the namespace (deleting the alias's name alone
  * leaves the collection, and its posts, behind).
  */
@@ -122,7 +122,8 @@ async function dropSemanticCollections(ns: GraphNamespace): Promise<void> {
   const schema = (await (await fetch(`${ns.weaviateUrl}/v1/schema`)).json()) as {
     classes?: { class: string }[];
   };
-  const ours = new RegExp(`^${name}(_v\\d+)?$`);
+  // `<name>_<model>_v<time>` (collections are named by the embedder's model) or legacy `<name>_v<time>`.
+  const ours = new RegExp(`^${name}(_[a-z0-9_]+)?_v\\d+$|^${name}$`);
   for (const { class: collection } of schema.classes ?? []) {
     if (!ours.test(collection)) continue;
     const response = await fetch(`${ns.weaviateUrl}/v1/schema/${collection}`, { method: 'DELETE' });

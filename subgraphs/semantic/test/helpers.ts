@@ -4,7 +4,7 @@ import { createLogger, type GraphQLResult, type Logger, testSubgraphEnv } from '
 import { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import { loadSemanticConfig, type SemanticConfig } from '../src/config.js';
-import { aliasTarget } from '../src/collectionSchema.js';
+import { aliasTarget, collectionModelTag } from '../src/collectionSchema.js';
 import { connectWeaviate } from '../src/weaviate.js';
 
 /** A name no other test run uses: collections, aliases and streams of a test file carry it. */
@@ -33,12 +33,12 @@ export const connectTestWeaviate = (): Promise<WeaviateClient> => connectWeaviat
 
 export const connectTestRedis = (): Redis => new Redis(testConfig().REDIS_URL, { maxRetriesPerRequest: 3 });
 
-/** Drops a test alias and every collection made for it (`<alias>_v<time>`). */
+/** Drops a test alias and every collection made for it (`<alias>_<model>_v<time>`, legacy `<alias>_v<time>`). */
 export async function dropTestIndex(client: WeaviateClient, alias: string): Promise<void> {
   if (await aliasTarget(client, alias)) await client.alias.delete(alias);
   const collections = await client.collections.listAll();
   for (const collection of collections) {
-    if (collection.name === alias || collection.name.startsWith(`${alias}_v`))
+    if (collection.name === alias || collectionModelTag(alias, collection.name) !== null)
       await client.collections.delete(collection.name);
   }
 }
