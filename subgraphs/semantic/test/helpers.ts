@@ -33,7 +33,7 @@ export const connectTestWeaviate = (): Promise<WeaviateClient> => connectWeaviat
 
 export const connectTestRedis = (): Redis => new Redis(testConfig().REDIS_URL, { maxRetriesPerRequest: 3 });
 
-/** Drops a test alias and every collection made for it (`<alias>_<model>_v<time>`, `<alias>_tombstones`). */
+/** Drops a test alias and every collection made for it (`<alias>_<model>_v<time>`, legacy `<alias>_v<time>`, `<alias>_tombstones`). */
 export async function dropTestIndex(client: WeaviateClient, alias: string): Promise<void> {
   if (await aliasTarget(client, alias)) await client.alias.delete(alias);
   const collections = await client.collections.listAll();
