@@ -8,7 +8,7 @@ import {
 } from './gateway-trust.js';
 import { listenAddress } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetrics, registerConsumerLag, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { loadSubgraphSchema } from './schema.js';
 import { startSubgraph, type RequestContext, type RunningSubgraph } from './server.js';
 
@@ -43,15 +43,12 @@ export interface OpenStores {
   close: () => Promise<void>;
 }
 
-/** A background worker (outbox relay, event consumer, indexer): stopped before the stores close. */
+/**
+ * A background worker (outbox relay, event consumer, indexer): stopped before the stores close.
+ * An event consumer registers its lag on the kit's metrics (`registerConsumerLag`).
+ */
 export interface BackgroundWorker {
   stop: () => Promise<void>;
-  /**
-   * An event consumer's lag and group: served as `events_consumer_lag{group}` on /metrics.
-   * Workers that know their lag only later register it themselves (`registerConsumerLag`).
-   */
-  lag?: () => Promise<number>;
-  group?: string;
 }
 
 type Workers = Record<string, BackgroundWorker | null | undefined>;
@@ -128,9 +125,6 @@ export function defineSubgraph<
     let workers = {} as W;
     try {
       workers = (await definition.workers?.(stores, config, kit, subgraphOptions)) ?? ({} as W);
-      for (const worker of Object.values(workers)) {
-        if (worker?.lag && worker.group) registerConsumerLag(metrics.registry, worker.group, worker.lag);
-      }
       const running = await startSubgraph<Context>({
         name,
         typeDefs,
