@@ -2,7 +2,7 @@ import { startConsumer, type DomainEvent, type RunningConsumer } from '@aetheria
 import type { Logger } from '@aetherial/subgraph-kit';
 import type { Redis } from 'ioredis';
 import type { Embedder } from './embedder.js';
-import { embeddingText, postFromEvent, type IndexedPost } from './indexedPost.js';
+import { embeddingText, postFromEvent, type IndexedPost } from './indexed-post.js';
 import type { PostIndex } from './store.js';
 import { isWeaviateOutage } from './weaviate.js';
 

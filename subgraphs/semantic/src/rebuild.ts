@@ -2,11 +2,11 @@ import { parseEventFields, type DomainEvent } from '@aetherial/events';
 import type { Logger } from '@aetherial/subgraph-kit';
 import type { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
-import { aliasTarget, createPostCollection, versionedName } from './collectionSchema.js';
+import { aliasTarget, createPostCollection, versionedName } from './collection-schema.js';
 import type { Embedder } from './embedder.js';
-import { embeddingText, type IndexedPost } from './indexedPost.js';
+import { embeddingText, type IndexedPost } from './indexed-post.js';
 import { createEventHandler } from './indexer.js';
-import { postFromSource, searchablePostsQuery, type SourcePosts } from './sourcePosts.js';
+import { postFromSource, searchablePostsQuery, type SourcePosts } from './source-posts.js';
 import { PostIndex } from './store.js';
 
 export interface RebuildOptions {

@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 import { loadSemanticConfig } from './config.js';
 import { defaultEmbedder } from './embedder.js';
 import { rebuildIndex } from './rebuild.js';
-import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from './sourcePosts.js';
+import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from './source-posts.js';
 import { connectWeaviate } from './weaviate.js';
 
 /**

@@ -6,8 +6,8 @@ import {
   type FilterValue,
   type WeaviateClient,
 } from 'weaviate-client';
-import { ensurePostCollection, type PostProperties } from './collectionSchema.js';
-import type { IndexedPost } from './indexedPost.js';
+import { ensurePostCollection, type PostProperties } from './collection-schema.js';
+import type { IndexedPost } from './indexed-post.js';
 
 /** One search result: the post's id and how well it matches (higher is better). */
 export interface PostHit {
