@@ -75,9 +75,6 @@ export function loadSubgraphSchema(path: string | URL): DocumentNode {
   return parse(withPrelude(readFileSync(file, 'utf8'), file));
 }
 
-/** The same as loadSubgraphSchema. */
-export const loadTypeDefs = loadSubgraphSchema;
-
 const GENERATED_NOTICE =
   "# Generated from schema.graphql and the subgraph kit's prelude.graphql by the codegen: do not edit.\n" +
   '# What composition (supergraph.yaml) and the schema registry read.\n\n';
