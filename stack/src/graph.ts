@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     say(service.name, 'ready');
   }
 
-  run('semantic-indexer', process.execPath, ['--import', 'tsx', 'subgraphs/semantic/src/runIndexer.ts']);
+  run('semantic-indexer', process.execPath, ['--import', 'tsx', 'subgraphs/semantic/src/run-indexer.ts']);
   say('semantic-indexer', `started (log: ${logFile('semantic-indexer')})`);
 
   // Imported only now: the seed reaches core's generated Prisma client, which codegen just wrote

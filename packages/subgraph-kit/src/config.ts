@@ -61,6 +61,16 @@ export function eventLogHousekeeping(
     outboxPurgeBatch: config.OUTBOX_PURGE_BATCH,
   };
 }
+/**
+ * A yes/no setting (`<NAME>_RELAY`, `<NAME>_ALLOW_UNSIGNED`, …): exactly `true` or `false`, the one
+ * boolean parser of every process, so a typo (`ture`, `yes`, `1`) is a refusal naming the variable
+ * rather than a silent default.
+ */
+export const envFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
 
 /** The error every start-up refusal throws: each variable named with what is wrong with it. */
 export function configurationError(problems: Record<string, string>): Error {

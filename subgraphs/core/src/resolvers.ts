@@ -1,8 +1,14 @@
-import { badUserInput, graphQLError, hasScope, notFound, unauthenticated } from '@aetherial/subgraph-kit';
+import {
+  badUserInput,
+  dateTimeScalar,
+  graphQLError,
+  hasScope,
+  notFound,
+  unauthenticated,
+} from '@aetherial/subgraph-kit';
 import type { CoreContext } from './context.js';
 import type { Resolvers } from './generated/graphql.js';
 import { ordersPage, productsPage, usersPage } from './pages.js';
-import { DateTime } from './scalars.js';
 import { CATALOG_WRITE, ORDERS_WRITE } from './roles.js';
 import { changeOrderStatus, placeOrder } from './services/orders.js';
 import { createProduct, updateProduct } from './services/products.js';
@@ -67,7 +73,7 @@ async function authPayload(context: CoreContext, user: UserRow) {
 }
 
 export const resolvers: Resolvers = {
-  DateTime,
+  DateTime: dateTimeScalar,
 
   Query: {
     me: (_parent, _args, context) =>

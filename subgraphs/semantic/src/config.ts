@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
+import { envFlag, loadConfig, subgraphConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 import { defaultModelsDir, EMBEDDER_CHOICES } from './models.js';
 
@@ -7,8 +7,8 @@ const collectionName = z
   .string()
   .regex(/^[A-Z][A-Za-z0-9_]*$/, 'a Weaviate collection name: a capital letter, then letters, digits or _');
 
-export const semanticConfigSchema = subgraphConfigSchema.extend({
-  ...listenAddress('SEMANTIC', 4005),
+/** SEMANTIC_HOST, SEMANTIC_PORT (4005), SEMANTIC_ALLOW_UNSIGNED and the kit's settings, plus: */
+export const semanticConfigSchema = subgraphConfig('semantic', 4005, {
   WEAVIATE_URL: z.string().url().default('http://127.0.0.1:8080'),
   WEAVIATE_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50051),
   /** Only for a Weaviate that requires authentication (not the local stack). */
@@ -33,12 +33,7 @@ export const semanticConfigSchema = subgraphConfigSchema.extend({
   /** onnxruntime threads per inference (default: every core). */
   SEMANTIC_EMBEDDER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** `npm start` runs the event indexer in the same process unless this is `false`. */
-  SEMANTIC_RUN_INDEXER: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((value) => value === 'true'),
-  /** Accept requests that were not signed by the gateway (exploring this subgraph alone). */
-  SEMANTIC_ALLOW_UNSIGNED: allowUnsignedFlag,
+  SEMANTIC_RUN_INDEXER: envFlag(true),
 });
 
 export type SemanticConfig = z.infer<typeof semanticConfigSchema>;

@@ -3,10 +3,10 @@ import { createLogger, redisUrls } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { loadSemanticConfig } from './config.js';
-import { aliasTarget, collectionModelTag, modelTag } from './collectionSchema.js';
+import { aliasTarget, collectionModelTag, modelTag } from './collection-schema.js';
 import { defaultEmbedder } from './embedder.js';
 import { rebuildIndex } from './rebuild.js';
-import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from './sourcePosts.js';
+import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from './source-posts.js';
 import { connectWeaviate } from './weaviate.js';
 
 /**

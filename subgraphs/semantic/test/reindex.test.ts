@@ -2,11 +2,11 @@ import { ObjectId, MongoClient, type Collection } from 'mongodb';
 import type { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliasTarget, EmbedderMismatchError } from '../src/collectionSchema.js';
+import { aliasTarget, EmbedderMismatchError } from '../src/collection-schema.js';
 import { createEmbedder, defaultEmbedder } from '../src/embedder.js';
 import { createEventHandler, startIndexer } from '../src/indexer.js';
 import { rebuildIndex } from '../src/rebuild.js';
-import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from '../src/sourcePosts.js';
+import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from '../src/source-posts.js';
 import { PostIndex } from '../src/store.js';
 import {
   connectTestRedis,

@@ -1,6 +1,13 @@
-import { GraphQLScalarType, Kind } from 'graphql';
-import { badUserInput, connectionFrom, notFound, pageSize, unauthenticated } from '@aetherial/subgraph-kit';
-import { decodeKeyset, encodeKeyset } from './cursors.js';
+import {
+  badUserInput,
+  connectionFrom,
+  dateTimeScalar,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  notFound,
+  pageSize,
+  unauthenticated,
+} from '@aetherial/subgraph-kit';
 import type { SocialContext } from './context.js';
 import type { Resolvers } from './generated/graphql.js';
 import type { FollowConnectionModel, FollowDirection } from './models.js';
@@ -26,9 +33,14 @@ async function followConnection(
   after: string | null | undefined,
 ): Promise<FollowConnectionModel> {
   const size = pageSize(first);
-  const position = decodeKeyset(direction, after);
+  const position = decodeKeysetCursor(direction, after) ?? null;
   const rows = await context.loaders[direction].load({ userId, after: position, limit: size + 1 });
-  const connection = connectionFrom(rows, size, (row) => encodeKeyset(direction, row), position !== null);
+  const connection = connectionFrom(
+    rows,
+    size,
+    (row) => encodeKeysetCursor(direction, row),
+    position !== null,
+  );
   return {
     edges: connection.edges.map(({ cursor, node }) => ({
       cursor,
@@ -41,28 +53,8 @@ async function followConnection(
   };
 }
 
-const DateTime = new GraphQLScalarType<string, string>({
-  name: 'DateTime',
-  description: 'ISO-8601 date and time',
-  serialize: (value) => {
-    if (value instanceof Date) return value.toISOString();
-    if (typeof value === 'string') return value;
-    throw new TypeError(`DateTime cannot represent ${String(value)}`);
-  },
-  parseValue: (value) => {
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
-      throw new TypeError('DateTime must be an ISO-8601 string');
-    return new Date(value).toISOString();
-  },
-  parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING || Number.isNaN(Date.parse(ast.value)))
-      throw new TypeError('DateTime must be an ISO-8601 string');
-    return new Date(ast.value).toISOString();
-  },
-});
-
 export const resolvers: Resolvers = {
-  DateTime,
+  DateTime: dateTimeScalar,
 
   User: {
     __resolveReference: (reference) => ({ id: reference.id }),
@@ -102,12 +94,12 @@ export const resolvers: Resolvers = {
     feed: async (_root, { first, after }, context) => {
       const viewerId = requireViewer(context);
       const size = pageSize(first);
-      const position = decodeKeyset('feed', after);
+      const position = decodeKeysetCursor('feed', after) ?? null;
       const rows = await context.store.feedPage(viewerId, position, size + 1);
       const connection = connectionFrom(
         rows,
         size,
-        (row) => encodeKeyset('feed', { at: row.createdAt, id: row.id }),
+        (row) => encodeKeysetCursor('feed', { at: row.createdAt, id: row.id }),
         position !== null,
       );
       return {
