@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { responseCacheKeys, usersInTags, type CacheKeys } from './cache-keys.js';
 import type { ResponseStore } from './response-store.js';
 
 export const CACHE_STATUS_HEADER = 'x-cache';
@@ -14,18 +14,24 @@ interface ResponseCacheOptions {
   onRedisError: (error: Error) => void;
 }
 
-function keyFor(requestContext: GraphQLRequestContext<GatewayContext>): string {
-  const { request, queryHash } = requestContext;
-  return createHash('sha256')
-    .update(`${queryHash}\n${request.operationName ?? ''}\n${JSON.stringify(request.variables ?? {})}`)
-    .digest('base64url');
+function keysFor(requestContext: GraphQLRequestContext<GatewayContext>): CacheKeys {
+  const { request, queryHash, contextValue } = requestContext;
+  return responseCacheKeys({
+    queryHash: queryHash ?? '',
+    operationName: request.operationName,
+    variables: request.variables,
+    viewerId: contextValue.viewerId,
+    scopes: contextValue.scopes,
+  });
 }
 
 /**
  * Whole-response cache in Redis driven by the subgraphs' @cacheControl hints: the gateway's overall
  * policy is the most restrictive of every subgraph response (no hint: not cached). PUBLIC responses
- * are shared; PRIVATE ones are kept per viewer and never served to anyone else. Each stored response
- * is tagged with the entities it holds so domain events and mutations drop exactly what they change.
+ * are shared (anonymous and signed-in readers apart); PRIVATE ones are kept per viewer and never
+ * served to anyone else. A viewer's own entry is read before the shared one (ResponseStore.lookup).
+ * Each stored response is tagged with the entities and lists it holds so domain events and
+ * mutations drop exactly what they change.
  */
 export function responseCachePlugin({
   store,
@@ -41,16 +47,18 @@ export function responseCachePlugin({
     async requestDidStart() {
       let status: CacheStatus = 'UNCACHEABLE';
       let generation = 0;
-      let key = '';
+      let keys: CacheKeys = { publicKey: '', privateKey: null };
       return {
         async responseForOperation(requestContext) {
           if (requestContext.operation?.operation !== 'query') return null;
           if (requestContext.contextValue.bypassResponseCache) return null; // stays UNCACHEABLE: not stored
-          // What a query may see depends on the token's scopes: answers are never shared across scope sets.
-          key = `${requestContext.contextValue.scopes.join(' ')}|${keyFor(requestContext)}`;
-          const viewerId = requestContext.contextValue.viewerId;
+          keys = keysFor(requestContext);
           try {
-            const found = await store.lookup(`pub:${key}`, viewerId ? `prv:${viewerId}:${key}` : null);
+            const found = await store.lookup(
+              keys.publicKey,
+              keys.privateKey,
+              requestContext.contextValue.viewerId,
+            );
             generation = found.generation;
             if (found.hit === null) {
               status = 'MISS';
@@ -86,11 +94,21 @@ export function responseCachePlugin({
           if (status !== 'MISS' || !policy || response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (result.errors?.length || result.data === undefined) return;
-          const storedKey = scope === 'pub' ? `pub:${key}` : `prv:${contextValue.viewerId}:${key}`;
+          const tags = [...contextValue.cacheTags];
+          const users = scope === 'pub' ? usersInTags(tags) : [];
+          // A shared answer that holds the viewer is one lookup skips for them: keep it as theirs.
+          const theirs =
+            scope === 'prv' || (contextValue.viewerId !== null && users.includes(contextValue.viewerId));
+          const storedKey = theirs ? keys.privateKey! : keys.publicKey;
           try {
-            await store.store(storedKey, JSON.stringify({ data: result.data }), policy.maxAge, generation, [
-              ...contextValue.cacheTags,
-            ]);
+            await store.store(
+              storedKey,
+              JSON.stringify({ data: result.data }),
+              policy.maxAge,
+              generation,
+              tags,
+              theirs ? [] : users,
+            );
           } catch (error) {
             bypass(error as Error);
           }

@@ -1,4 +1,5 @@
 import type { DomainEvent, Outbox } from '@aetherial/events';
+import { coreCacheTags } from './events.js';
 import type { CoreDb } from './store.js';
 
 /**
@@ -43,6 +44,7 @@ const toDomainEvent = (row: PendingRow): DomainEvent => ({
   version: row.version,
   occurredAt: row.occurredAt.toISOString(),
   payload: row.payload,
+  cacheTags: coreCacheTags(row.type, row.payload),
 });
 
 export function createOutbox(db: CoreDb, { claimTimeoutMs = 30_000 } = {}): PrismaOutbox {

@@ -52,6 +52,8 @@ export async function createSubgraph(
   const running = await startSubgraph<SemanticContext>({
     name: 'semantic',
     typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
+    // Related posts change with any post written, not only this one.
+    cacheTags: { broadLists: ['Post.related'] },
     resolvers,
     port: config.SEMANTIC_PORT,
     host: config.SEMANTIC_HOST,

@@ -1,7 +1,16 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-import { badUserInput, connectionFrom, notFound, pageSize, unauthenticated } from '@aetherial/subgraph-kit';
+import {
+  addCacheTags,
+  badUserInput,
+  cacheTag,
+  connectionFrom,
+  notFound,
+  pageSize,
+  unauthenticated,
+} from '@aetherial/subgraph-kit';
 import { decodeKeyset, encodeKeyset } from './cursors.js';
 import type { SocialContext } from './context.js';
+import { socialCacheTags } from './outbox.js';
 import type { Resolvers } from './generated/graphql.js';
 import type { FollowConnectionModel, FollowDirection } from './models.js';
 
@@ -101,6 +110,8 @@ export const resolvers: Resolvers = {
   Query: {
     feed: async (_root, { first, after }, context) => {
       const viewerId = requireViewer(context);
+      // The viewer's follows decide what the feed holds: a follow or unfollow drops this tag.
+      addCacheTags(context, [cacheTag.childList('User', viewerId, 'feed')]);
       const size = pageSize(first);
       const position = decodeKeyset('feed', after);
       const rows = await context.store.feedPage(viewerId, position, size + 1);
@@ -125,6 +136,7 @@ export const resolvers: Resolvers = {
       const followedAt = await context.store.follow(viewerId, userId, new Date());
       if (followedAt === null) throw notFound('User', userId);
       forgetFollow(context, viewerId, userId);
+      addCacheTags(context, socialCacheTags('UserFollowed', { followerId: viewerId, followeeId: userId }));
       return { user: { id: userId }, viewer: { id: viewerId }, viewerFollows: true, followedAt };
     },
     unfollow: async (_root, args, context) => {
@@ -133,6 +145,7 @@ export const resolvers: Resolvers = {
       if (userId === viewerId) throw badUserInput('userId', 'you cannot unfollow yourself');
       if (!(await context.store.unfollow(viewerId, userId))) throw notFound('User', userId);
       forgetFollow(context, viewerId, userId);
+      addCacheTags(context, socialCacheTags('UserUnfollowed', { followerId: viewerId, followeeId: userId }));
       return { user: { id: userId }, viewer: { id: viewerId }, viewerFollows: false, followedAt: null };
     },
     likePost: async (_root, args, context) => {
@@ -140,6 +153,7 @@ export const resolvers: Resolvers = {
       const postId = requireId('postId', args.postId);
       if (!(await context.store.like(viewerId, postId, new Date()))) throw notFound('Post', postId);
       forgetLike(context, postId);
+      addCacheTags(context, socialCacheTags('PostLiked', { postId }));
       return { post: { id: postId }, viewerHasLiked: true };
     },
     unlikePost: async (_root, args, context) => {
@@ -147,6 +161,7 @@ export const resolvers: Resolvers = {
       const postId = requireId('postId', args.postId);
       if (!(await context.store.unlike(viewerId, postId))) throw notFound('Post', postId);
       forgetLike(context, postId);
+      addCacheTags(context, socialCacheTags('PostUnliked', { postId }));
       return { post: { id: postId }, viewerHasLiked: false };
     },
   },

@@ -79,6 +79,8 @@ export async function createSubgraph(
     const running = await startSubgraph<SocialContext>({
       name: 'social',
       typeDefs: loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
+      // Friends of friends and shortest paths change with any follow, not only the user's own.
+      cacheTags: { broadLists: ['User.recommendedFollows', 'User.connectionPath'] },
       resolvers,
       port: config.SOCIAL_PORT,
       host: config.SOCIAL_HOST,
