@@ -97,6 +97,25 @@ function isListOrConnection(field: GraphQLField<unknown, unknown>): boolean {
   return isObjectType(named) && isConnectionPart(named);
 }
 
+/**
+ * The id of an entity object a resolver returned: `id`, or a document store's `_id` (an ObjectId
+ * prints as the hex id the schema serves).
+ */
+function idOf(source: unknown): string | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const { id, _id } = source as { id?: unknown; _id?: unknown };
+  if (typeof id === 'string' || typeof id === 'number') return String(id);
+  if (typeof _id === 'string' || typeof _id === 'number') return String(_id);
+  if (
+    typeof _id === 'object' &&
+    _id !== null &&
+    'toHexString' in _id &&
+    typeof _id.toHexString === 'function'
+  )
+    return String((_id as { toHexString: () => unknown }).toHexString());
+  return undefined;
+}
+
 /** How one field is tagged: fixed type tags, or its parent's child-list tag. */
 interface FieldTags {
   types: string[];
@@ -136,20 +155,25 @@ export function cacheTagsPlugin<TContext extends object>(
           // A mutation's answer tags only the entities it holds (the gateway drops them at once):
           // its lists' type tags would drop every list of the type on every write.
           const lists = operation.operation === 'query';
+          const listTags = (parent: string, fieldName: string, id: string | undefined) => {
+            const field = lists ? fieldTags.get(`${parent}.${fieldName}`) : undefined;
+            if (!field) return;
+            for (const tag of field.types) tags.add(tag);
+            if (field.childList && id !== undefined) tags.add(cacheTag.childList(parent, id, fieldName));
+          };
           return {
             willResolveField({ source, info }) {
               const parent = info.parentType.name;
-              const id =
-                entities.has(parent) && typeof source === 'object' && source !== null
-                  ? (source as { id?: unknown }).id
-                  : undefined;
-              const hasId = typeof id === 'string' || typeof id === 'number';
-              if (hasId) tags.add(cacheTag.entity(parent, String(id)));
-              if (!lists) return;
-              const field = fieldTags.get(`${parent}.${info.fieldName}`);
-              if (!field) return;
-              for (const tag of field.types) tags.add(tag);
-              if (field.childList && hasId) tags.add(cacheTag.childList(parent, String(id), info.fieldName));
+              if (!entities.has(parent)) return listTags(parent, info.fieldName, undefined);
+              const id = idOf(source);
+              if (id !== undefined) tags.add(cacheTag.entity(parent, id));
+              listTags(parent, info.fieldName, id);
+              // The id as the subgraph serves it, for stores whose records keep it elsewhere.
+              if (info.fieldName !== 'id' || id !== undefined) return;
+              return (error, result) => {
+                if (!error && (typeof result === 'string' || typeof result === 'number'))
+                  tags.add(cacheTag.entity(parent, String(result)));
+              };
             },
           };
         },

@@ -53,17 +53,18 @@ const sameTags = (a: readonly string[], b: readonly string[]) =>
 /**
  * The cached lists a post write makes stale (the post's own tag the gateway adds itself). `before`
  * is null for a new post, `after` null for a deleted one. Root lists of posts (`posts`, filtered by
- * tag or not; search, feed) change when a published post appears, disappears or is re-tagged; the
- * author's `User.posts` also holds their drafts for the author, so any create or delete drops it.
- * A title or body edit changes no list: responses holding the post drop by its entity tag.
+ * tag or not; search, feed) change when a published post appears, disappears or is re-tagged. The
+ * author's own lists (`User.posts`, and `posts` as the author reads it) hold their drafts too, so
+ * any change of a draft's membership drops only those. A title or body edit changes no list:
+ * responses holding the post drop by its entity tag.
  */
 export function postCacheTags(before: PostListState | null, after: PostListState | null): string[] {
-  const author = (after ?? before)!.authorId;
-  const authorPosts = cacheTag.childList('User', author, 'posts');
-  if (!before || !after) return [cacheTag.list('Post'), authorPosts];
-  const statusChanged = before.status !== after.status;
-  if (!statusChanged && !sameTags(before.tags, after.tags)) return [cacheTag.list('Post')];
-  return statusChanged ? [cacheTag.list('Post'), authorPosts] : [];
+  const authorPosts = cacheTag.childList('User', (after ?? before)!.authorId, 'posts');
+  const published = (state: PostListState | null) => state?.status === 'PUBLISHED';
+  const publicLists = published(before) || published(after) ? [cacheTag.list('Post')] : [];
+  if (!before || !after || before.status !== after.status) return [...publicLists, authorPosts];
+  if (!sameTags(before.tags, after.tags)) return published(after) ? publicLists : [authorPosts];
+  return [];
 }
 
 /** A comment changes its post's `comments` and `commentCount`: the post's tag drops both. */

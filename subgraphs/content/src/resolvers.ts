@@ -71,7 +71,11 @@ export const resolvers: Resolvers = {
       return comment;
     },
     posts: async (_root, { first, after, filter }, context, info) => {
-      if (context.viewer.userId) hintPrivate(info);
+      if (context.viewer.userId) {
+        hintPrivate(info);
+        // The viewer's own drafts are in this answer: a change of theirs drops it (events.ts).
+        addCacheTags(context, [cacheTag.childList('User', context.viewer.userId, 'posts')]);
+      }
       return listPosts(
         context.store,
         context.viewer.userId,
