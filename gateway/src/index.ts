@@ -4,6 +4,7 @@
  */
 import cluster from 'node:cluster';
 import { keyId, parsePrivateKey } from '@aetherial/subgraph-kit';
+import { serveClusterMetrics } from './cluster-metrics.js';
 import { loadGatewayConfig } from './config.js';
 import { startGateway } from './server.js';
 
@@ -49,6 +50,7 @@ function runWorker(name: string): void {
 
 if (config.GATEWAY_WORKERS > 1 && cluster.isPrimary) {
   let stopping = false;
+  serveClusterMetrics(); // a worker's /metrics answers for every worker
   for (let i = 0; i < config.GATEWAY_WORKERS; i += 1) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
