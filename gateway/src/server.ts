@@ -34,6 +34,7 @@ import { codeLabel } from './errors/known-codes.js';
 import { errorMaskingPlugin } from './errors/mask-errors.js';
 import { createExplorer } from './explorer/index.js';
 import type { GatewayRegistry } from './registry/gateway-registry.js';
+import { metricsEndpoint } from './cluster-metrics.js';
 import { createGatewayMetrics } from './metrics.js';
 import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
 import { requestSeriesHooks } from './request-series/index.js';
@@ -94,6 +95,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   const log = createLogger('gateway', config.LOG_LEVEL);
   const { signingKey } = checkGatewaySecrets(config);
   const metrics = createGatewayMetrics();
+  const metricsOut = metricsEndpoint(metrics.registry);
   const production = config.NODE_ENV === 'production';
   let redisWarned = 0;
   const onRedisError = (error: Error) => {
@@ -283,8 +285,10 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         return sendJson(res, 200, { status: 'ready', supergraph: 'loaded', redis });
       }
       if (path === '/metrics') {
-        res.setHeader('content-type', metrics.registry.contentType);
-        return res.end(await metrics.registry.metrics());
+        const scope = new URL(req.url ?? '/', 'http://gateway').searchParams.get('scope');
+        const body = await metricsOut.metrics(scope === 'worker' ? 'worker' : 'cluster');
+        res.setHeader('content-type', metricsOut.contentType);
+        return res.end(body);
       }
       if (explorer.handle(req, res, path ?? '/')) return;
       if (path !== '/' && path !== '/graphql')
@@ -349,6 +353,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     httpServer.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, resolve);
   });
   httpServer.keepAliveTimeout = 65_000;
+  metrics.workers.set(1);
   const address = httpServer.address() as AddressInfo;
   const url = `http://${reachableHost(config.GATEWAY_HOST)}:${address.port}/graphql`;
 

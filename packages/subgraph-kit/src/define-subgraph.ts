@@ -10,6 +10,7 @@ import { listenAddress } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { loadSubgraphSchema } from './schema.js';
+import type { CacheTagsOptions } from './cache-tags.js';
 import { startSubgraph, type RequestContext, type RunningSubgraph } from './server.js';
 
 type UnsignedShape<Prefix extends string> = { [K in `${Prefix}_ALLOW_UNSIGNED`]: typeof allowUnsignedFlag };
@@ -79,6 +80,8 @@ export interface SubgraphDefinition<
   /** The per-request context: the base (viewer, request id, log) plus loaders and store handles. */
   context: (base: RequestContext, stores: Stores, workers: W) => Context;
   plugins?: ApolloServerPlugin<Context>[];
+  /** How responses are tagged for the gateway's cache (cache-tags.ts): lists any write may change. */
+  cacheTags?: CacheTagsOptions;
 }
 
 /** A started subgraph: the server, the store handles and the workers (tests reach into them). */
@@ -141,6 +144,7 @@ export function defineSubgraph<
           await stores.close();
         },
         ...(definition.plugins ? { plugins: definition.plugins } : {}),
+        ...(definition.cacheTags ? { cacheTags: definition.cacheTags } : {}),
       });
       const { ready: _ready, close: _close, ...handles } = stores;
       return { ...running, ...handles, ...workers } as StartedSubgraph<Stores, W>;

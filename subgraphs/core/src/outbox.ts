@@ -1,4 +1,5 @@
 import type { DomainEvent, Outbox } from '@aetherial/events';
+import { coreCacheTags } from './events.js';
 import type { CoreDb } from './store.js';
 
 /**
@@ -44,6 +45,7 @@ const toDomainEvent = (row: PendingRow): DomainEvent => ({
   version: row.version,
   occurredAt: row.occurredAt.toISOString(),
   payload: row.payload,
+  cacheTags: coreCacheTags(row.type, row.payload),
 });
 
 export function createOutbox(

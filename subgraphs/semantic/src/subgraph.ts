@@ -62,6 +62,8 @@ export const semanticSubgraph = defineSubgraph({
   name: 'semantic',
   schema: new URL('../schema.graphql', import.meta.url),
   resolvers,
+  // Related posts change with any post written, not only this one.
+  cacheTags: { broadLists: ['Post.related'] },
   /** Weaviate (its collection made at start when it answers) and the sentence encoder, warmed up. */
   async stores(config: SemanticConfig, { log, metrics }, options: SemanticSubgraphOptions) {
     const client = options.client ?? (await connectWeaviate(config));

@@ -1,5 +1,7 @@
 import {
+  addCacheTags,
   badUserInput,
+  cacheTag,
   connectionFrom,
   dateTimeScalar,
   decodeKeysetCursor,
@@ -9,6 +11,7 @@ import {
   unauthenticated,
 } from '@aetherial/subgraph-kit';
 import type { SocialContext } from './context.js';
+import { socialCacheTags } from './outbox.js';
 import type { Resolvers } from './generated/graphql.js';
 import type { FollowConnectionModel, FollowDirection } from './models.js';
 
@@ -93,6 +96,8 @@ export const resolvers: Resolvers = {
   Query: {
     feed: async (_root, { first, after }, context) => {
       const viewerId = requireViewer(context);
+      // The viewer's follows decide what the feed holds: a follow or unfollow drops this tag.
+      addCacheTags(context, [cacheTag.childList('User', viewerId, 'feed')]);
       const size = pageSize(first);
       const position = decodeKeysetCursor('feed', after) ?? null;
       const rows = await context.store.feedPage(viewerId, position, size + 1);
@@ -117,6 +122,7 @@ export const resolvers: Resolvers = {
       const followedAt = await context.store.follow(viewerId, userId, new Date());
       if (followedAt === null) throw notFound('User', userId);
       forgetFollow(context, viewerId, userId);
+      addCacheTags(context, socialCacheTags('UserFollowed', { followerId: viewerId, followeeId: userId }));
       return { user: { id: userId }, viewer: { id: viewerId }, viewerFollows: true, followedAt };
     },
     unfollow: async (_root, args, context) => {
@@ -125,6 +131,7 @@ export const resolvers: Resolvers = {
       if (userId === viewerId) throw badUserInput('userId', 'you cannot unfollow yourself');
       if (!(await context.store.unfollow(viewerId, userId))) throw notFound('User', userId);
       forgetFollow(context, viewerId, userId);
+      addCacheTags(context, socialCacheTags('UserUnfollowed', { followerId: viewerId, followeeId: userId }));
       return { user: { id: userId }, viewer: { id: viewerId }, viewerFollows: false, followedAt: null };
     },
     likePost: async (_root, args, context) => {
@@ -132,6 +139,7 @@ export const resolvers: Resolvers = {
       const postId = requireId('postId', args.postId);
       if (!(await context.store.like(viewerId, postId, new Date()))) throw notFound('Post', postId);
       forgetLike(context, postId);
+      addCacheTags(context, socialCacheTags('PostLiked', { postId }));
       return { post: { id: postId }, viewerHasLiked: true };
     },
     unlikePost: async (_root, args, context) => {
@@ -139,6 +147,7 @@ export const resolvers: Resolvers = {
       const postId = requireId('postId', args.postId);
       if (!(await context.store.unlike(viewerId, postId))) throw notFound('Post', postId);
       forgetLike(context, postId);
+      addCacheTags(context, socialCacheTags('PostUnliked', { postId }));
       return { post: { id: postId }, viewerHasLiked: false };
     },
   },

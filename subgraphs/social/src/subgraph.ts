@@ -20,6 +20,8 @@ export const socialSubgraph = defineSubgraph({
   name: 'social',
   schema: new URL('../schema.graphql', import.meta.url),
   resolvers,
+  // Friends of friends and shortest paths change with any follow, not only the user's own.
+  cacheTags: { broadLists: ['User.recommendedFollows', 'User.connectionPath'] },
   /** Neo4j (constraints made at start) and, when a worker runs, Redis. */
   async stores(config: SocialConfig, { metrics }, dependencies: SocialDependencies) {
     const driver = dependencies.driver ?? createDriver(config);
