@@ -1,5 +1,10 @@
 import { checkEvictionPolicy, startOutboxRelay } from '@aetherial/events';
-import { defineSubgraph, eventLogHousekeeping, redisUrls, storeRequestCounter } from '@aetherial/subgraph-kit';
+import {
+  defineSubgraph,
+  eventLogHousekeeping,
+  redisUrls,
+  storeRequestCounter,
+} from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import type { ContentConfig } from './config.js';
 import type { ContentContext } from './context.js';
@@ -32,7 +37,8 @@ export const contentSubgraph = defineSubgraph({
       requests: storeRequestCounter(metrics, 'mongodb'),
     });
     log.info({ batchReads: store.batchReads }, 'content store connected');
-    const redis = (options.relay ?? true) ? new Redis(redisUrls(config).events, { maxRetriesPerRequest: 3 }) : null;
+    const redis =
+      (options.relay ?? true) ? new Redis(redisUrls(config).events, { maxRetriesPerRequest: 3 }) : null;
     return {
       store,
       outbox: new ContentOutbox(store),
