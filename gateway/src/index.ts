@@ -4,6 +4,7 @@
  */
 import cluster from 'node:cluster';
 import { keyId, parsePrivateKey } from '@aetherial/subgraph-kit';
+import { serveClusterMetrics } from './cluster-metrics.js';
 import { loadGatewayConfig } from './config.js';
 import { startGateway } from './server.js';
 
@@ -59,6 +60,7 @@ if (config.GATEWAY_WORKERS > 1 && cluster.isPrimary) {
   let stopping = false;
   const tuned = process.execArgv.some((flag) => flag.startsWith('--max-semi-space-size'));
   if (!tuned) cluster.setupPrimary({ execArgv: [...process.execArgv, ...GATEWAY_NODE_FLAGS] });
+  serveClusterMetrics(); // a worker's /metrics answers for every worker
   for (let i = 0; i < config.GATEWAY_WORKERS; i += 1) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;

@@ -1,12 +1,18 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics of the gateway (per worker; /metrics of a worker shows that worker). */
+/** Prometheus metrics of one gateway process; /metrics sums them over the cluster (cluster-metrics.ts). */
 export function createGatewayMetrics() {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'gateway' });
   collectDefaultMetrics({ register: registry });
   return {
     registry,
+    workers: new Gauge({
+      name: 'gateway_workers',
+      help: 'Gateway processes listening (1 per process; the cluster-wide /metrics sums them)',
+      aggregator: 'sum',
+      registers: [registry],
+    }),
     requests: new Counter({
       name: 'gateway_requests_total',
       help: 'GraphQL requests',

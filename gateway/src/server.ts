@@ -15,9 +15,10 @@ import {
   sendJson,
   toGraphQLRequest,
   writeGraphQLResponse,
+  redisUrls,
   type Logger,
 } from '@aetherial/subgraph-kit';
-import { eventsStream, type RunningConsumer } from '@aetherial/events';
+import { checkEvictionPolicy, eventsStream, type RunningConsumer } from '@aetherial/events';
 import { tokenVerifier } from './auth.js';
 import { RedisApqStore } from './cache/apq-store.js';
 import { startCacheInvalidator } from './cache/invalidator.js';
@@ -33,6 +34,7 @@ import { codeLabel } from './errors/known-codes.js';
 import { errorMaskingPlugin } from './errors/mask-errors.js';
 import { createExplorer } from './explorer/index.js';
 import type { GatewayRegistry } from './registry/gateway-registry.js';
+import { metricsEndpoint } from './cluster-metrics.js';
 import { createGatewayMetrics } from './metrics.js';
 import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
 import { requestSeriesHooks } from './request-series/index.js';
@@ -93,6 +95,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   const log = createLogger('gateway', config.LOG_LEVEL);
   const { signingKey } = checkGatewaySecrets(config);
   const metrics = createGatewayMetrics();
+  const metricsOut = metricsEndpoint(metrics.registry);
   const production = config.NODE_ENV === 'production';
   let redisWarned = 0;
   const onRedisError = (error: Error) => {
@@ -101,7 +104,12 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
       log.warn({ err: error.message }, 'Redis unavailable: cache and APQ bypassed');
     redisWarned = Date.now();
   };
-  const cacheRedis = createCacheRedis(config.REDIS_URL, config.GATEWAY_REDIS_TIMEOUT_MS, log);
+  const redisOf = redisUrls(config);
+  // The cache Redis should evict (warned); the events Redis must not (production refuses).
+  await checkEvictionPolicy({ url: redisOf.cache, role: 'cache', production, log });
+  if (config.GATEWAY_CACHE || config.GATEWAY_SUBSCRIPTIONS)
+    await checkEvictionPolicy({ url: redisOf.events, role: 'events', production, log });
+  const cacheRedis = createCacheRedis(redisOf.cache, config.GATEWAY_REDIS_TIMEOUT_MS, log);
   const store = new ResponseStore(cacheRedis);
 
   const managed = Boolean(config.APOLLO_KEY && config.APOLLO_GRAPH_REF);
@@ -206,7 +214,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   // Domain events invalidate the shared cache; a dead Redis only delays this, it never fails start-up.
   let invalidator: RunningConsumer | undefined;
   let stopping = false;
-  const eventsRedis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: null });
+  const eventsRedis = new Redis(redisOf.events, { lazyConnect: true, maxRetriesPerRequest: null });
   eventsRedis.on('error', () => undefined);
   const startInvalidator = async () => {
     while (config.GATEWAY_CACHE && !invalidator && !stopping) {
@@ -249,7 +257,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         perProcess: config.GATEWAY_MAX_SUBSCRIPTIONS,
         maxQueued: config.GATEWAY_SUBSCRIPTION_QUEUE,
       },
-      redis: new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }).on('error', () => undefined),
+      redis: new Redis(redisOf.events, { maxRetriesPerRequest: null }).on('error', () => undefined),
       stream: eventsStream(),
       log,
       registry: metrics.registry,
@@ -277,8 +285,10 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         return sendJson(res, 200, { status: 'ready', supergraph: 'loaded', redis });
       }
       if (path === '/metrics') {
-        res.setHeader('content-type', metrics.registry.contentType);
-        return res.end(await metrics.registry.metrics());
+        const scope = new URL(req.url ?? '/', 'http://gateway').searchParams.get('scope');
+        const body = await metricsOut.metrics(scope === 'worker' ? 'worker' : 'cluster');
+        res.setHeader('content-type', metricsOut.contentType);
+        return res.end(body);
       }
       if (explorer.handle(req, res, path ?? '/')) return;
       if (path !== '/' && path !== '/graphql')
@@ -343,6 +353,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     httpServer.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, resolve);
   });
   httpServer.keepAliveTimeout = 65_000;
+  metrics.workers.set(1);
   const address = httpServer.address() as AddressInfo;
   const url = `http://${reachableHost(config.GATEWAY_HOST)}:${address.port}/graphql`;
 

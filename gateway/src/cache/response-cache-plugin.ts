@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
-import { operationDigest, responseCacheKey, responseEntryKeys } from './response-cache-key.js';
+import { operationDigest, responseCacheKey, responseEntryKeys, usersInTags } from './response-cache-key.js';
 import type { ResponseStore } from './response-store.js';
 
 export const CACHE_STATUS_HEADER = 'x-cache';
@@ -17,8 +17,10 @@ interface ResponseCacheOptions {
 /**
  * Whole-response cache in Redis driven by the subgraphs' @cacheControl hints: the gateway's overall
  * policy is the most restrictive of every subgraph response (no hint: not cached). PUBLIC responses
- * are shared; PRIVATE ones are kept per viewer and never served to anyone else. Each stored response
- * is tagged with the entities it holds so domain events and mutations drop exactly what they change.
+ * are shared (anonymous and signed-in readers apart); PRIVATE ones are kept per viewer and never
+ * served to anyone else. A viewer's own entry is read before the shared one (ResponseStore.lookup).
+ * Each stored response is tagged with the entities and lists it holds so domain events and
+ * mutations drop exactly what they change.
  */
 export function responseCachePlugin({
   store,
@@ -46,7 +48,7 @@ export function responseCachePlugin({
           );
           const { publicKey, privateKey } = responseEntryKeys(key, contextValue.viewerId);
           try {
-            const found = await store.lookup(publicKey, privateKey);
+            const found = await store.lookup(publicKey, privateKey, contextValue.viewerId);
             generation = found.generation;
             if (found.hit === null) {
               status = 'MISS';
@@ -83,11 +85,21 @@ export function responseCachePlugin({
           const result = response.body.singleResult;
           if (result.errors?.length || result.data === undefined) return;
           const entries = responseEntryKeys(key, contextValue.viewerId);
-          const storedKey = scope === 'pub' ? entries.publicKey : entries.privateKey!;
+          const tags = [...contextValue.cacheTags];
+          const users = scope === 'pub' ? usersInTags(tags) : [];
+          // A shared answer that holds the viewer is one lookup skips for them: keep it as theirs.
+          const theirs =
+            scope === 'prv' || (contextValue.viewerId !== null && users.includes(contextValue.viewerId));
+          const storedKey = theirs ? entries.privateKey! : entries.publicKey;
           try {
-            await store.store(storedKey, JSON.stringify({ data: result.data }), policy.maxAge, generation, [
-              ...contextValue.cacheTags,
-            ]);
+            await store.store(
+              storedKey,
+              JSON.stringify({ data: result.data }),
+              policy.maxAge,
+              generation,
+              tags,
+              theirs ? [] : users,
+            );
           } catch (error) {
             bypass(error as Error);
           }

@@ -3,20 +3,24 @@ import type { Redis } from 'ioredis';
 /**
  * Cached responses and their tags in Redis:
  * - `rc:r:<key>`          the response JSON, with the TTL of its cache policy;
- * - `rc:t:<tag>`          set of response keys holding the tagged entity or type;
+ * - `rc:u:<key>`          for a public response: the ids of the users it holds (`,id1,id2,`);
+ * - `rc:t:<tag>`          set of response keys holding the tagged entity or list;
  * - `rc:i:<tag>`          the invalidation generation when the tag was last invalidated;
+ * - `rc:d:<gen>:<tag>`    a tag's set taken aside by an invalidation, emptied chunk by chunk;
  * - `rc:gen`              the global invalidation generation.
  * A response computed while one of its tags was invalidated is not stored (it may be stale): the
  * store script compares the tag's generation with the generation read when the request started.
  */
 const STORE_SCRIPT = `
 local startGen = tonumber(ARGV[3])
-for i = 4, #ARGV do
+local users = ARGV[4]
+for i = 5, #ARGV do
   local invalidatedAt = tonumber(redis.call('GET', 'rc:i:' .. ARGV[i]) or '-1')
   if invalidatedAt > startGen then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-for i = 4, #ARGV do
+if users ~= '' then redis.call('SET', KEYS[2], users, 'EX', ARGV[2]) else redis.call('UNLINK', KEYS[2]) end
+for i = 5, #ARGV do
   local tagKey = 'rc:t:' .. ARGV[i]
   redis.call('SADD', tagKey, KEYS[1])
   if redis.call('TTL', tagKey) < tonumber(ARGV[2]) then redis.call('EXPIRE', tagKey, ARGV[2]) end
@@ -24,58 +28,146 @@ end
 return 1
 `;
 
-const INVALIDATE_SCRIPT = `
+/**
+ * O(1) per tag, whatever a tag's set holds: bump the generation, mark each tag invalidated (so a
+ * response computed before this cannot be stored after it) and move its set aside, atomically.
+ * The sets moved aside are then emptied in bounded chunks outside any script (SSCAN + UNLINK), so
+ * a tag held by a million responses never blocks the Redis that also carries the events.
+ */
+const MARK_SCRIPT = `
 local gen = redis.call('INCR', 'rc:gen')
-local dropped = 0
+local moved = {}
 for i = 1, #ARGV do
-  local tagKey = 'rc:t:' .. ARGV[i]
-  local keys = redis.call('SMEMBERS', tagKey)
-  for j = 1, #keys, 500 do
-    dropped = dropped + redis.call('DEL', unpack(keys, j, math.min(j + 499, #keys)))
-  end
-  redis.call('DEL', tagKey)
   redis.call('SET', 'rc:i:' .. ARGV[i], gen, 'EX', 3600)
+  local tagKey = 'rc:t:' .. ARGV[i]
+  if redis.call('EXISTS', tagKey) == 1 then
+    local aside = 'rc:d:' .. gen .. ':' .. ARGV[i]
+    redis.call('RENAME', tagKey, aside)
+    moved[#moved + 1] = aside
+  end
 end
-return dropped
+return moved
 `;
 
 type ScriptedRedis = Redis & {
-  rcStore(key: string, value: string, ttl: number, startGen: number, ...tags: string[]): Promise<number>;
-  rcInvalidate(...tags: string[]): Promise<number>;
+  rcStore(
+    key: string,
+    usersKey: string,
+    value: string,
+    ttl: number,
+    startGen: number,
+    users: string,
+    ...tags: string[]
+  ): Promise<number>;
+  rcMark(...tags: string[]): Promise<string[]>;
+};
+
+/** What a lookup found: the response JSON (or null), which entry it came from, the generation. */
+export interface CacheLookup {
+  hit: string | null;
+  scope: 'private' | 'public' | null;
+  generation: number;
+}
+
+/** A user id as it is kept in `rc:u:` (commas around every id, so a search cannot match a part). */
+const userList = (ids: Iterable<string>) => {
+  const list = [...ids];
+  return list.length > 0 ? `,${list.join(',')},` : '';
 };
 
 export class ResponseStore {
   private readonly redis: ScriptedRedis;
 
-  constructor(redis: Redis) {
-    redis.defineCommand('rcStore', { numberOfKeys: 1, lua: STORE_SCRIPT });
-    redis.defineCommand('rcInvalidate', { numberOfKeys: 0, lua: INVALIDATE_SCRIPT });
+  /** `chunkSize`: keys dropped per SSCAN + UNLINK round of an invalidation. */
+  constructor(
+    redis: Redis,
+    private readonly chunkSize = 500,
+  ) {
+    redis.defineCommand('rcStore', { numberOfKeys: 2, lua: STORE_SCRIPT });
+    redis.defineCommand('rcMark', { numberOfKeys: 0, lua: MARK_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
-  /** The cached public response, the viewer's private one, and the current generation, in one round trip. */
+  /**
+   * The viewer's private response if there is one, else the public one, and the current
+   * generation, in one round trip. THE place that decides the order (the response cache plugin and
+   * any other reader call this): private first, so a signed-in viewer is never served the shared
+   * answer once their own exists; and a public answer holding the viewer's own user is skipped
+   * (an answer about themselves may differ: their drafts, their email), so they get their own.
+   * `viewerId` defaults to none: pass it with `privateKey` (the keys come from `responseEntryKeys`).
+   */
   async lookup(
     publicKey: string,
     privateKey: string | null,
-  ): Promise<{ hit: string | null; generation: number }> {
-    const keys = privateKey ? [`rc:r:${publicKey}`, `rc:r:${privateKey}`] : [`rc:r:${publicKey}`];
+    viewerId: string | null = null,
+  ): Promise<CacheLookup> {
+    const keys = privateKey
+      ? [`rc:r:${privateKey}`, `rc:r:${publicKey}`, `rc:u:${publicKey}`]
+      : [`rc:r:${publicKey}`];
     const values = await this.redis.mget('rc:gen', ...keys);
-    return { generation: Number(values[0] ?? 0), hit: values[1] ?? values[2] ?? null };
+    const generation = Number(values[0] ?? 0);
+    if (!privateKey) return { generation, hit: values[1] ?? null, scope: values[1] ? 'public' : null };
+    const [own, shared, users] = [values[1] ?? null, values[2] ?? null, values[3] ?? ''];
+    if (own !== null) return { generation, hit: own, scope: 'private' };
+    if (shared !== null && !(viewerId && users.includes(`,${viewerId},`)))
+      return { generation, hit: shared, scope: 'public' };
+    return { generation, hit: null, scope: null };
   }
 
+  /**
+   * Stores a response with its tags unless one of them was invalidated since `startGeneration`.
+   * `users`: for a public response, the users it holds (see `lookup`).
+   */
   async store(
     key: string,
     value: string,
     ttlSeconds: number,
     startGeneration: number,
     tags: string[],
+    users: Iterable<string> = [],
   ): Promise<boolean> {
-    return (await this.redis.rcStore(`rc:r:${key}`, value, ttlSeconds, startGeneration, ...tags)) === 1;
+    const stored = await this.redis.rcStore(
+      `rc:r:${key}`,
+      `rc:u:${key}`,
+      value,
+      ttlSeconds,
+      startGeneration,
+      userList(users),
+      ...tags,
+    );
+    return stored === 1;
   }
 
   /** Drops every response holding one of the tags; returns how many. */
   async invalidate(tags: string[]): Promise<number> {
     if (tags.length === 0) return 0;
-    return this.redis.rcInvalidate(...tags);
+    const moved = await this.redis.rcMark(...tags);
+    let dropped = 0;
+    for (const aside of moved) dropped += await this.dropMembers(aside);
+    return dropped;
+  }
+
+  /** Unlinks the responses a set names, one bounded chunk per round trip, then the set itself. */
+  private async dropMembers(setKey: string): Promise<number> {
+    let dropped = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.sscan(setKey, cursor, 'COUNT', this.chunkSize);
+      cursor = next;
+      for (let i = 0; i < keys.length; i += this.chunkSize) {
+        const chunk = keys.slice(i, i + this.chunkSize);
+        // The users list of a public response goes with it, in the same round trip.
+        const results = await this.redis
+          .pipeline()
+          .unlink(...chunk)
+          .unlink(...chunk.map((key) => key.replace(/^rc:r:/, 'rc:u:')))
+          .exec();
+        const [error, count] = results?.[0] ?? [null, 0];
+        if (error) throw error;
+        dropped += Number(count);
+      }
+    } while (cursor !== '0');
+    await this.redis.unlink(setKey);
+    return dropped;
   }
 }

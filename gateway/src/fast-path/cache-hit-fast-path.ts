@@ -128,7 +128,7 @@ export function cacheHitFastPath({ store, metrics, policy, log, onServed }: Cach
     );
     let hit: string | null;
     try {
-      hit = (await store.lookup(publicKey, privateKey)).hit;
+      hit = (await store.lookup(publicKey, privateKey, viewer.viewerId)).hit;
     } catch {
       served.inc({ result: 'declined' });
       return false; // Redis away: the pipeline's cache plugin counts the bypass and executes

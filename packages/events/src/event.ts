@@ -11,6 +11,12 @@ export interface DomainEvent<TPayload = Record<string, unknown>> {
   occurredAt: string;
   /** The entity's state after the change; null when it was deleted. */
   payload: TPayload | null;
+  /**
+   * What the change makes stale in the gateway's response cache beyond the entity itself (the
+   * lists it joined or left, the entities whose counters it moved), spelled as subgraph-kit's
+   * `cacheTag` does. Absent on events of older writers: the gateway then falls back to type tags.
+   */
+  cacheTags?: string[];
 }
 
 /** Every domain event goes to one stream; consumer groups pick the entities they care about. */

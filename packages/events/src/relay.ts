@@ -1,12 +1,37 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { eventFields, eventsStream, type DomainEvent } from './event.js';
+import { trimEventLog, type EventLogTrimResult } from './event-log-trim.js';
 
 /** Where a subgraph keeps events written in the same transaction as its changes. */
 export interface Outbox {
   /** Oldest unpublished events first, at most `limit`. */
   pending(limit: number): Promise<DomainEvent[]>;
   markPublished(eventIds: string[]): Promise<void>;
+  /**
+   * Deletes events published before `publishedBefore`, in batches of `batchSize` (never one huge
+   * delete); returns how many went. Never touches an unpublished event. Optional: an outbox that
+   * deletes events as soon as they are published has nothing to purge.
+   */
+  purgePublished?(publishedBefore: Date, batchSize: number): Promise<number>;
+}
+
+/** Keeping the event log and the outbox bounded; the relay runs it every `intervalMs`. */
+export interface EventLogHousekeeping {
+  /** How often (ms); 0 turns housekeeping off. */
+  intervalMs: number;
+  /** Dead letters are kept this long (ms). */
+  deadLetterRetentionMs: number;
+  /** Published outbox events are kept this long (ms) before `purgePublished` deletes them. */
+  outboxRetentionMs: number;
+  /** Rows per purge delete. */
+  outboxPurgeBatch: number;
+  /** A stream still longer than this after trimming is logged with the group holding it back. */
+  warnLength?: number;
+}
+
+export interface HousekeepingResult extends EventLogTrimResult {
+  outboxPurged: number;
 }
 
 export interface RelayOptions {
@@ -25,6 +50,8 @@ export interface RelayOptions {
   nudgeWindowMs?: number;
   batchSize?: number;
   stream?: string;
+  /** Trims the stream and purges the outbox on a timer (see EventLogHousekeeping); off when absent. */
+  housekeeping?: EventLogHousekeeping;
 }
 
 export interface RunningRelay {
@@ -37,6 +64,8 @@ export interface RunningRelay {
    * after a failure. Cheap: call it after every write that recorded events.
    */
   nudge: () => void;
+  /** Runs housekeeping now (tests; it also runs on its timer). Null when it is off. */
+  housekeep: () => Promise<HousekeepingResult | null>;
   stop: () => Promise<void>;
 }
 
@@ -69,6 +98,7 @@ export function startOutboxRelay({
   nudgeWindowMs = 1000,
   batchSize = 500,
   stream = eventsStream(),
+  housekeeping,
 }: RelayOptions): RunningRelay {
   const longestIdleMs = Math.max(intervalMs, idleIntervalMs);
   let running: Promise<number> = Promise.resolve(0);
@@ -114,6 +144,50 @@ export function startOutboxRelay({
     return running;
   };
 
+  const housekeepOnce = async (): Promise<HousekeepingResult | null> => {
+    if (!housekeeping || housekeeping.intervalMs <= 0) return null;
+    const trim = await trimEventLog(redis, {
+      stream,
+      deadLetterRetentionMs: housekeeping.deadLetterRetentionMs,
+    });
+    const outboxPurged =
+      (await outbox.purgePublished?.(
+        new Date(Date.now() - housekeeping.outboxRetentionMs),
+        housekeeping.outboxPurgeBatch,
+      )) ?? 0;
+    if (trim.slowest && trim.length > (housekeeping.warnLength ?? 1_000_000))
+      log.warn(
+        { stream, length: trim.length, group: trim.slowest.group, needsFrom: trim.slowest.needsFrom },
+        'event stream stays long: a consumer group is far behind (or gone; delete its group)',
+      );
+    else if (trim.trimmed + trim.deadLettersTrimmed + outboxPurged > 0)
+      log.debug({ stream, ...trim, outboxPurged }, 'event log trimmed');
+    return { ...trim, outboxPurged };
+  };
+  /** One housekeeping run at a time: a call during the timer's run runs after it. */
+  let housekeepingChain: Promise<unknown> = Promise.resolve();
+  const housekeep = (): Promise<HousekeepingResult | null> => {
+    const run = housekeepingChain.catch(() => undefined).then(housekeepOnce);
+    housekeepingChain = run;
+    return run;
+  };
+  /**
+   * Housekeeping on a timer of its own, beside the publishing loop (never delaying a poll); the
+   * first run one interval after start. A failure is logged and retried at the next interval.
+   */
+  let housekeepingTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleHousekeeping = () => {
+    if (!housekeeping || housekeeping.intervalMs <= 0 || stopped) return;
+    housekeepingTimer = setTimeout(() => {
+      housekeep()
+        .catch((error: unknown) =>
+          log.warn({ err: error, stream }, 'event log housekeeping failed; will retry'),
+        )
+        .finally(scheduleHousekeeping);
+    }, housekeeping.intervalMs);
+  };
+  scheduleHousekeeping();
+
   const tick = async () => {
     while (!stopped) {
       let published = 0;
@@ -157,11 +231,14 @@ export function startOutboxRelay({
       current.until = due;
       current.timer = setTimeout(current.wake, Math.max(0, due - Date.now()));
     },
+    housekeep,
     stop: async () => {
       stopped = true;
+      clearTimeout(housekeepingTimer);
       sleeping?.wake(); // do not wait out the poll interval or a backoff
       await loop;
       await running.catch(() => 0);
+      await housekeepingChain.catch(() => undefined);
     },
   };
 }

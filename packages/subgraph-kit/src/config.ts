@@ -5,7 +5,72 @@ export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /**
+   * The Redis of the event stream and its consumer groups (maxmemory-policy noeviction), and the
+   * one of the response cache, APQ and rate limits (an evicting policy). Both REDIS_URL when unset
+   * (one Redis in development); see redisUrls.
+   */
+  EVENTS_REDIS_URL: z.string().url().optional(),
+  CACHE_REDIS_URL: z.string().url().optional(),
+  /** How often a relay trims the event stream below its slowest consumer group and purges its outbox; 0 = never. */
+  EVENTS_TRIM_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Dead-letter entries are kept this long, then trimmed. */
+  EVENTS_DEAD_LETTER_RETENTION_HOURS: z.coerce
+    .number()
+    .min(0)
+    .default(7 * 24),
+  /** Published outbox rows are kept this long (to look into what went out), then deleted in batches. */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).default(24),
+  OUTBOX_PURGE_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
 });
+
+type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** The Redis of each role: EVENTS_REDIS_URL / CACHE_REDIS_URL, else REDIS_URL. */
+export function redisUrls(config: Pick<BaseConfig, 'REDIS_URL' | 'EVENTS_REDIS_URL' | 'CACHE_REDIS_URL'>): {
+  events: string;
+  cache: string;
+} {
+  return {
+    events: config.EVENTS_REDIS_URL ?? config.REDIS_URL,
+    cache: config.CACHE_REDIS_URL ?? config.REDIS_URL,
+  };
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** The relay's housekeeping settings (@aetherial/events' EventLogHousekeeping) from the environment. */
+export function eventLogHousekeeping(
+  config: Pick<
+    BaseConfig,
+    | 'EVENTS_TRIM_INTERVAL_MS'
+    | 'EVENTS_DEAD_LETTER_RETENTION_HOURS'
+    | 'OUTBOX_RETENTION_HOURS'
+    | 'OUTBOX_PURGE_BATCH'
+  >,
+): {
+  intervalMs: number;
+  deadLetterRetentionMs: number;
+  outboxRetentionMs: number;
+  outboxPurgeBatch: number;
+} {
+  return {
+    intervalMs: config.EVENTS_TRIM_INTERVAL_MS,
+    deadLetterRetentionMs: config.EVENTS_DEAD_LETTER_RETENTION_HOURS * HOUR_MS,
+    outboxRetentionMs: config.OUTBOX_RETENTION_HOURS * HOUR_MS,
+    outboxPurgeBatch: config.OUTBOX_PURGE_BATCH,
+  };
+}
+/**
+ * A yes/no setting (`<NAME>_RELAY`, `<NAME>_ALLOW_UNSIGNED`, …): exactly `true` or `false`, the one
+ * boolean parser of every process, so a typo (`ture`, `yes`, `1`) is a refusal naming the variable
+ * rather than a silent default.
+ */
+export const envFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
 
 /** The error every start-up refusal throws: each variable named with what is wrong with it. */
 export function configurationError(problems: Record<string, string>): Error {

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { baseConfigSchema, configurationError, SECRET_HINT } from './config.js';
+import { baseConfigSchema, configurationError, envFlag, SECRET_HINT } from './config.js';
 import { parsePublicKey, SigningKeyError } from './signing-keys.js';
 
 /**
@@ -18,10 +18,7 @@ export const subgraphConfigSchema = baseConfigSchema.extend({
 export type SubgraphBaseConfig = z.infer<typeof subgraphConfigSchema>;
 
 /** `<NAME>_ALLOW_UNSIGNED`: `true` or `false` (the default), nothing else. */
-export const allowUnsignedFlag = z
-  .enum(['true', 'false'])
-  .default('false')
-  .transform((value) => value === 'true');
+export const allowUnsignedFlag = envFlag(false);
 
 export interface GatewayTrust {
   publicKeys: KeyObject[];

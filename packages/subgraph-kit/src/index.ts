@@ -2,6 +2,7 @@ export * from './cache-tags.js';
 export * from './batching.js';
 export * from './config.js';
 export * from './date-time.js';
+export * from './define-subgraph.js';
 export * from './listen.js';
 export * from './development-secrets.js';
 export * from './gateway-trust.js';

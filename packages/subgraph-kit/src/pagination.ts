@@ -77,3 +77,34 @@ export function connectionFrom<T>(
     ...(totalCount === undefined ? {} : { totalCount }),
   };
 }
+
+/**
+ * A position in a list ordered by (time, id), newest or oldest first: the keyset every subgraph's
+ * lists page by (posts, comments, follows, feed, products, orders). `at` is the ISO-8601 instant
+ * as the store gave it (Neo4j's carry nanoseconds a Date would lose).
+ */
+export interface KeysetPosition {
+  at: string;
+  id: string;
+}
+
+/** The cursor of the row at `position` in list `kind`. */
+export const encodeKeysetCursor = (kind: string, position: { at: string | Date; id: string }): string =>
+  encodeCursor(kind, [position.at instanceof Date ? position.at.toISOString() : position.at, position.id]);
+
+/**
+ * The position of a keyset cursor of list `kind`; undefined without a cursor, BAD_USER_INPUT
+ * (`after`) for anything else: another list's cursor, a bad instant, or an id `isId` refuses.
+ */
+export function decodeKeysetCursor(
+  kind: string,
+  cursor: string | null | undefined,
+  isId: (id: string) => boolean = () => true,
+): KeysetPosition | undefined {
+  const position = decodeCursor<unknown>(kind, cursor);
+  if (position === undefined) return undefined;
+  const [at, id] = Array.isArray(position) && position.length === 2 ? (position as unknown[]) : [];
+  if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !isId(id))
+    throw badUserInput('after', 'not a valid cursor');
+  return { at, id };
+}

@@ -7,7 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { DocumentNode } from 'graphql';
-import { cacheTagsPlugin } from './cache-tags.js';
+import { cacheTagsPlugin, type CacheTagsOptions } from './cache-tags.js';
 import type { GatewayTrust } from './gateway-trust.js';
 import {
   PayloadTooLargeError,
@@ -59,6 +59,8 @@ export interface SubgraphOptions<TContext extends RequestContext> {
    * drivers `storeRequestCounter`s); `createMetrics(name)` otherwise.
    */
   metrics?: Metrics;
+  /** How responses are tagged for the gateway's cache (cache-tags.ts). */
+  cacheTags?: CacheTagsOptions;
 }
 
 export interface RunningSubgraph {
@@ -106,7 +108,7 @@ export async function startSubgraph<TContext extends RequestContext>(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      cacheTagsPlugin<TContext>(),
+      cacheTagsPlugin<TContext>(options.cacheTags),
       ...(options.plugins ?? []),
     ],
     includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',

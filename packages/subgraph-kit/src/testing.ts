@@ -12,6 +12,8 @@ export interface GraphQLResult<TData = Record<string, unknown>> {
     path?: (string | number)[];
     extensions?: { code?: string; field?: string } & Record<string, unknown>;
   }[];
+  /** E.g. `cacheTags` (cache-tags.ts). */
+  extensions?: Record<string, unknown>;
 }
 
 let secrets: GraphSecrets | undefined;

@@ -1,21 +1,15 @@
 import { hostname } from 'node:os';
-import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
+import { envFlag, loadConfig, subgraphConfig } from '@aetherial/subgraph-kit';
 import { DEFAULT_EVENTS_STREAM } from '@aetherial/events';
 import { z } from 'zod';
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true' || value === '1');
 
 /** An InfluxQL duration literal: `30d`, `52w`, `1h`, or `INF` (kept for ever). */
 const influxDuration = z
   .string()
   .regex(/^(\d+(ns|u|ms|s|m|h|d|w)|INF)$/, 'must be an InfluxQL duration such as 30d, 52w, 1h or INF');
 
-export const analyticsConfigSchema = subgraphConfigSchema.extend({
-  ...listenAddress('ANALYTICS', 4006),
+/** ANALYTICS_HOST, ANALYTICS_PORT (4006), ANALYTICS_ALLOW_UNSIGNED and the kit's settings, plus: */
+export const analyticsConfigSchema = subgraphConfig('analytics', 4006, {
   INFLUXDB_URL: z
     .string()
     .regex(/^https?:\/\/.+/, 'must be an http:// or https:// URL')
@@ -35,10 +29,8 @@ export const analyticsConfigSchema = subgraphConfigSchema.extend({
   ANALYTICS_DAILY_RETENTION: influxDuration.default('INF'),
   /** How often the continuous queries recompute the recent rollups (RESAMPLE EVERY). */
   ANALYTICS_ROLLUP_EVERY: influxDuration.default('1m'),
-  /** Lets a developer call this subgraph directly without the gateway's signature. */
-  ANALYTICS_ALLOW_UNSIGNED: allowUnsignedFlag,
   /** Runs the recorder of domain events in this process. */
-  ANALYTICS_RECORDER: flag(true),
+  ANALYTICS_RECORDER: envFlag(true),
   EVENTS_STREAM: z.string().min(1).default(DEFAULT_EVENTS_STREAM),
   ANALYTICS_RECORDER_GROUP: z.string().min(1).default('analytics-recorder'),
   /** Stable per replica, so a restarted replica resumes its own pending entries first. */

@@ -1,5 +1,5 @@
 import { runUntilSignalled } from '@aetherial/subgraph-kit';
 import { loadAnalyticsConfig } from './config.js';
-import { createSubgraph } from './subgraph.js';
+import { analyticsSubgraph } from './subgraph.js';
 
-runUntilSignalled(() => createSubgraph(loadAnalyticsConfig()));
+runUntilSignalled(() => analyticsSubgraph.start(loadAnalyticsConfig()));

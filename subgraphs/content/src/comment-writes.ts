@@ -1,10 +1,11 @@
 import { notFound } from '@aetherial/subgraph-kit';
 import { Types } from 'mongoose';
 import { raiseCommentCount } from './comment-count.js';
-import { commentPayload, pendingEvent } from './events.js';
+import { commentCacheTags, commentPayload, pendingEvent } from './events.js';
 import type { CommentRecord } from './models/comment.js';
 import { withoutOutboxFields } from './models/pending-event.js';
 import type { PostRecord } from './models/post.js';
+import type { CacheTagsReport } from './post-writes.js';
 import { rethrowValidationError } from './mongo-errors.js';
 import type { ContentStore } from './store.js';
 import { isVisible } from './visibility.js';
@@ -18,6 +19,7 @@ export async function addComment(
   postId: Types.ObjectId,
   authorId: string,
   body: string,
+  reportTags?: CacheTagsReport,
 ): Promise<CommentRecord> {
   const post = await store.posts
     .findOne({ _id: postId, deletedAt: null })
@@ -41,6 +43,7 @@ export async function addComment(
     1,
     now,
     commentPayload(comment, post.authorId),
+    commentCacheTags(postId.toHexString()),
   );
   try {
     await store.comments.create({
@@ -55,5 +58,6 @@ export async function addComment(
   await raiseCommentCount(store, postId);
   // Spares the relay a recount; losing this write only costs that recount.
   await store.comments.updateOne({ _id: comment._id }, { $set: { countedInPost: true } }).exec();
+  reportTags?.(event.cacheTags ?? []);
   return comment;
 }

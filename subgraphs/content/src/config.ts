@@ -1,8 +1,8 @@
-import { allowUnsignedFlag, listenAddress, subgraphConfigSchema } from '@aetherial/subgraph-kit';
+import { subgraphConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
-export const contentConfigSchema = subgraphConfigSchema.extend({
-  ...listenAddress('CONTENT', 4002),
+/** CONTENT_HOST, CONTENT_PORT (4002), CONTENT_ALLOW_UNSIGNED and the kit's settings, plus: */
+export const contentConfigSchema = subgraphConfig('content', 4002, {
   /** The database is the URL's path (`/aetherial`); FerretDB here, any MongoDB in production. */
   MONGODB_URL: z
     .string()
@@ -16,8 +16,6 @@ export const contentConfigSchema = subgraphConfigSchema.extend({
   CONTENT_BATCH_READS: z.enum(['in', 'point', 'auto']).default('auto'),
   /** Redis stream the outbox relay publishes domain events to. */
   EVENTS_STREAM: z.string().min(1).default('aetherial:events'),
-  /** Answer requests not signed by the gateway (exploring this subgraph alone). Never in production. */
-  CONTENT_ALLOW_UNSIGNED: allowUnsignedFlag,
 });
 
 export type ContentConfig = z.infer<typeof contentConfigSchema>;

@@ -1,4 +1,4 @@
-import { badUserInput, decodeCursor, encodeCursor } from '@aetherial/subgraph-kit';
+import { decodeKeysetCursor, encodeKeysetCursor } from '@aetherial/subgraph-kit';
 import { Types } from 'mongoose';
 
 /** Cursor kinds: a post cursor works on every post list (all sort newest first), never on comments. */
@@ -11,22 +11,17 @@ export interface Keyset {
   id: Types.ObjectId;
 }
 
+/** The kit's keyset cursor of a row. */
 export function keysetCursor(kind: string, row: { createdAt: Date; _id: Types.ObjectId }): string {
-  return encodeCursor(kind, [row.createdAt.toISOString(), row._id.toHexString()]);
+  return encodeKeysetCursor(kind, { at: row.createdAt, id: row._id.toHexString() });
 }
+
+const isObjectId = (id: string): boolean => /^[0-9a-f]{24}$/i.test(id);
 
 /** Undefined without a cursor; BAD_USER_INPUT (`after`) for anything that is not one of ours. */
 export function decodeKeyset(kind: string, after: string | null | undefined): Keyset | undefined {
-  const position = decodeCursor<unknown>(kind, after);
-  if (position === undefined) return undefined;
-  if (!Array.isArray(position) || position.length !== 2) throw badUserInput('after', 'not a valid cursor');
-  const [createdAt, id] = position as unknown[];
-  if (typeof createdAt !== 'string' || typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) {
-    throw badUserInput('after', 'not a valid cursor');
-  }
-  const date = new Date(createdAt);
-  if (Number.isNaN(date.getTime())) throw badUserInput('after', 'not a valid cursor');
-  return { createdAt: date, id: new Types.ObjectId(id) };
+  const position = decodeKeysetCursor(kind, after, isObjectId);
+  return position && { createdAt: new Date(position.at), id: new Types.ObjectId(position.id) };
 }
 
 /** Rows strictly after the cursor in (createdAt desc, _id desc) order. */

@@ -1,5 +1,5 @@
 import { loadConfig, runUntilSignalled } from '@aetherial/subgraph-kit';
 import { contentConfigSchema } from './config.js';
-import { createSubgraph } from './subgraph.js';
+import { contentSubgraph } from './subgraph.js';
 
-runUntilSignalled(() => createSubgraph(loadConfig(contentConfigSchema)));
+runUntilSignalled(() => contentSubgraph.start(loadConfig(contentConfigSchema)));

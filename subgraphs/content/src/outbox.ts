@@ -40,6 +40,10 @@ interface DrainedComment extends DrainedDocument {
  * 3. The relay XADDs them, then calls `markPublished`, which removes posts whose PostDeleted went
  *    out (and their comments) and deletes the published events and their batch.
  *
+ * Published events are deleted at once (step 3), so unlike core's outbox there is nothing for a
+ * retention to purge later: `purgePublished` is not implemented, and OUTBOX_RETENTION_HOURS does
+ * not apply here.
+ *
  * Every relay read and delete filters on a batch id or a flag by equality: FerretDB pushes only
  * equality on top-level fields down to its backend, and an `$in` or a sort makes it decode the
  * whole collection.

@@ -1,6 +1,6 @@
 import { conflict, forbidden, notFound } from '@aetherial/subgraph-kit';
 import { Types } from 'mongoose';
-import { pendingEvent, postPayload } from './events.js';
+import { pendingEvent, postCacheTags, postPayload } from './events.js';
 import { withoutOutboxFields } from './models/pending-event.js';
 import type { PostRecord } from './models/post.js';
 import { rethrowValidationError } from './mongo-errors.js';
@@ -11,6 +11,9 @@ import { isVisible } from './visibility.js';
 /** Optimistic writes retry this often when another writer changed the post in between. */
 const MAX_ATTEMPTS = 3;
 
+/** Told the cache tags a write's event carries, so a mutation's answer can report them too. */
+export type CacheTagsReport = (tags: readonly string[]) => void;
+
 /**
  * Every write below is ONE single-document insert or update that carries its domain event in
  * `pendingEvents` (FerretDB has no transactions; a single-document write is atomic). Updates are
@@ -20,6 +23,7 @@ export async function createPost(
   store: ContentStore,
   authorId: string,
   content: PostContent,
+  reportTags?: CacheTagsReport,
 ): Promise<PostRecord> {
   const now = new Date();
   const post: PostRecord = {
@@ -32,12 +36,14 @@ export async function createPost(
     commentCount: 0,
     deletedAt: null,
   };
-  const event = pendingEvent('PostCreated', 'Post', post._id.toHexString(), 1, now, postPayload(post));
+  const tags = postCacheTags(null, post);
+  const event = pendingEvent('PostCreated', 'Post', post._id.toHexString(), 1, now, postPayload(post), tags);
   try {
     await store.posts.create({ ...post, pendingEvents: [event], hasPendingEvents: true });
   } catch (error) {
     rethrowValidationError(error);
   }
+  reportTags?.(tags);
   return post;
 }
 
@@ -64,11 +70,13 @@ export async function updatePost(
   postId: Types.ObjectId,
   viewerId: string,
   changes: Partial<PostContent>,
+  reportTags?: CacheTagsReport,
 ): Promise<PostRecord> {
   for (let attempt = 1; ; attempt += 1) {
     const current = await postOwnedBy(store, postId, viewerId, 'update');
     const now = new Date();
     const next: PostRecord = { ...current, ...changes, version: current.version + 1, updatedAt: now };
+    const tags = postCacheTags(current, next);
     const event = pendingEvent(
       'PostUpdated',
       'Post',
@@ -77,6 +85,7 @@ export async function updatePost(
       now,
       // previousStatus: a draft's publication is news (the gateway's feedUpdated), an edit is not.
       { ...postPayload(next), previousStatus: current.status },
+      tags,
     );
     let modified: number;
     try {
@@ -96,7 +105,10 @@ export async function updatePost(
     } catch (error) {
       rethrowValidationError(error);
     }
-    if (modified === 1) return next;
+    if (modified === 1) {
+      reportTags?.(tags);
+      return next;
+    }
     if (attempt >= MAX_ATTEMPTS)
       throw conflict('id', 'the post kept changing while being updated; try again');
   }
@@ -111,12 +123,14 @@ export async function deletePost(
   store: ContentStore,
   postId: Types.ObjectId,
   viewerId: string,
+  reportTags?: CacheTagsReport,
 ): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     const current = await postOwnedBy(store, postId, viewerId, 'delete');
     const now = new Date();
     const version = current.version + 1;
-    const event = pendingEvent('PostDeleted', 'Post', postId.toHexString(), version, now, null);
+    const tags = postCacheTags(current, null);
+    const event = pendingEvent('PostDeleted', 'Post', postId.toHexString(), version, now, null, tags);
     const result = await store.posts
       .updateOne(
         { _id: postId, version: current.version, deletedAt: null },
@@ -126,7 +140,10 @@ export async function deletePost(
         },
       )
       .exec();
-    if (result.modifiedCount === 1) return;
+    if (result.modifiedCount === 1) {
+      reportTags?.(tags);
+      return;
+    }
     if (attempt >= MAX_ATTEMPTS)
       throw conflict('id', 'the post kept changing while being deleted; try again');
   }

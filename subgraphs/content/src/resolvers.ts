@@ -1,4 +1,12 @@
-import { connectionFrom, dateTimeScalar, notFound, pageSize, unauthenticated } from '@aetherial/subgraph-kit';
+import {
+  addCacheTags,
+  cacheTag,
+  connectionFrom,
+  dateTimeScalar,
+  notFound,
+  pageSize,
+  unauthenticated,
+} from '@aetherial/subgraph-kit';
 import { hintPrivate } from './cache-hints.js';
 import { addComment } from './comment-writes.js';
 import { commentCursor, listCommentsAfter } from './comment-queries.js';
@@ -39,6 +47,9 @@ async function recorded<T>(context: ContentContext, write: Promise<T>): Promise<
   return result;
 }
 
+/** The answer of a write reports what its event drops, so the gateway drops it before answering. */
+const reportTo = (context: ContentContext) => (tags: readonly string[]) => addCacheTags(context, tags);
+
 export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
 
@@ -60,7 +71,11 @@ export const resolvers: Resolvers = {
       return comment;
     },
     posts: async (_root, { first, after, filter }, context, info) => {
-      if (context.viewer.userId) hintPrivate(info);
+      if (context.viewer.userId) {
+        hintPrivate(info);
+        // The viewer's own drafts are in this answer: a change of theirs drops it (events.ts).
+        addCacheTags(context, [cacheTag.childList('User', context.viewer.userId, 'posts')]);
+      }
       return listPosts(
         context.store,
         context.viewer.userId,
@@ -77,23 +92,30 @@ export const resolvers: Resolvers = {
   Mutation: {
     createPost: async (_root, { input }, context) => {
       const authorId = requireViewer(context);
-      return recorded(context, createPost(context.store, authorId, validNewPost(input)));
+      return recorded(context, createPost(context.store, authorId, validNewPost(input), reportTo(context)));
     },
     updatePost: async (_root, { id, input }, context) => {
       const viewerId = requireViewer(context);
       const postId = parseObjectId('id', id, 'post');
-      return recorded(context, updatePost(context.store, postId, viewerId, validPostChanges(input)));
+      return recorded(
+        context,
+        updatePost(context.store, postId, viewerId, validPostChanges(input), reportTo(context)),
+      );
     },
     deletePost: async (_root, { id }, context) => {
       const viewerId = requireViewer(context);
       const postId = parseObjectId('id', id, 'post');
-      await recorded(context, deletePost(context.store, postId, viewerId));
+      await recorded(context, deletePost(context.store, postId, viewerId, reportTo(context)));
+      addCacheTags(context, [cacheTag.entity('Post', postId.toHexString())]);
       return { id: postId.toHexString(), deleted: true };
     },
     addComment: async (_root, { postId, body }, context) => {
       const viewerId = requireViewer(context);
       const post = parseObjectId('postId', postId, 'post');
-      return recorded(context, addComment(context.store, post, viewerId, validCommentBody(body)));
+      return recorded(
+        context,
+        addComment(context.store, post, viewerId, validCommentBody(body), reportTo(context)),
+      );
     },
   },
 

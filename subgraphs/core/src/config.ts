@@ -1,10 +1,8 @@
-import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
+import { envFlag, loadConfig, subgraphConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
-const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
-
-export const coreConfigSchema = subgraphConfigSchema.extend({
-  ...listenAddress('CORE', 4001),
+/** CORE_HOST, CORE_PORT (4001), CORE_ALLOW_UNSIGNED and the kit's settings, plus: */
+export const coreConfigSchema = subgraphConfig('core', 4001, {
   CORE_DATABASE_URL: z.string().url().default('postgresql://aetherial:aetherial@127.0.0.1:5432/aetherial'),
   /** Connections in the pool Prisma's pg adapter uses. */
   CORE_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -23,11 +21,9 @@ export const coreConfigSchema = subgraphConfigSchema.extend({
     .max(24 * 60 * 60)
     .default(60 * 60),
   /** Apply pending migrations at start-up (several instances may start at once: an advisory lock serialises them). */
-  CORE_MIGRATE_ON_START: flag.default(true),
+  CORE_MIGRATE_ON_START: envFlag(true),
   /** Publish the outbox to Redis from this instance. */
-  CORE_OUTBOX_RELAY: flag.default(true),
-  /** Accept requests without the gateway's signature (only for exploring this subgraph on its own). */
-  CORE_ALLOW_UNSIGNED: allowUnsignedFlag,
+  CORE_OUTBOX_RELAY: envFlag(true),
 });
 
 export type CoreConfig = z.infer<typeof coreConfigSchema>;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cacheTag } from '@aetherial/subgraph-kit';
 import type { Prisma, CoreTx, OrderItemRow, OrderRow, ProductRow, UserRow } from './store.js';
 
 /**
@@ -132,4 +133,24 @@ export const orderStatusChanged = (
 /** Writes events inside the caller's transaction: they commit or roll back with the change. */
 export async function recordEvents(tx: CoreTx, events: OutboxInsert[]): Promise<void> {
   if (events.length > 0) await tx.outboxEvent.createMany({ data: events });
+}
+
+/**
+ * What a core event makes stale in the gateway's cache beyond the entity itself (derived from the
+ * stored row, so events already in the outbox get them too): a new user or product joins the root
+ * lists of its type; an order moves the stock of every product it holds.
+ */
+export function coreCacheTags(type: string, payload: unknown): string[] {
+  switch (type) {
+    case 'UserCreated':
+      return [cacheTag.list('User')];
+    case 'ProductCreated':
+      return [cacheTag.list('Product')];
+    case 'OrderPlaced': {
+      const items = (payload as Partial<OrderPayload> | null)?.items ?? [];
+      return [cacheTag.list('Order'), ...items.map((item) => cacheTag.entity('Product', item.productId))];
+    }
+    default:
+      return [];
+  }
 }

@@ -1,5 +1,5 @@
 import { runUntilSignalled } from '@aetherial/subgraph-kit';
 import { loadCoreConfig } from './config.js';
-import { createSubgraph } from './subgraph.js';
+import { coreSubgraph } from './subgraph.js';
 
-runUntilSignalled(() => createSubgraph(loadCoreConfig()));
+runUntilSignalled(() => coreSubgraph.start(loadCoreConfig()));

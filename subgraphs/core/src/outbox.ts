@@ -1,4 +1,5 @@
 import type { DomainEvent, Outbox } from '@aetherial/events';
+import { coreCacheTags } from './events.js';
 import type { CoreDb } from './store.js';
 
 /**
@@ -14,6 +15,7 @@ import type { CoreDb } from './store.js';
 export interface PrismaOutbox extends Outbox {
   /** Gives up an open claim (its events stay pending). */
   close(): Promise<void>;
+  purgePublished(publishedBefore: Date, batchSize: number): Promise<number>;
 }
 
 interface PendingRow {
@@ -43,9 +45,13 @@ const toDomainEvent = (row: PendingRow): DomainEvent => ({
   version: row.version,
   occurredAt: row.occurredAt.toISOString(),
   payload: row.payload,
+  cacheTags: coreCacheTags(row.type, row.payload),
 });
 
-export function createOutbox(db: CoreDb, { claimTimeoutMs = 30_000 } = {}): PrismaOutbox {
+export function createOutbox(
+  db: CoreDb,
+  { claimTimeoutMs = 30_000, maxPurgeBatches = 50 } = {},
+): PrismaOutbox {
   let claim: Claim | null = null;
 
   const release = async () => {
@@ -104,5 +110,28 @@ export function createOutbox(db: CoreDb, { claimTimeoutMs = 30_000 } = {}): Pris
     });
   };
 
-  return { pending, markPublished, close: release };
+  /**
+   * Batched deletes of old published rows: each statement deletes at most `batchSize` rows found by
+   * the ("publishedAt", "sequence") index (`publishedAt < cutoff` never matches NULL, so an
+   * unpublished row is never purged), in its own short transaction; at most `maxBatches` per call,
+   * the rest waits for the next housekeeping round. SKIP LOCKED: a row some other session holds is
+   * left for later rather than waited for.
+   */
+  const purgePublished = async (publishedBefore: Date, batchSize: number): Promise<number> => {
+    let total = 0;
+    for (let round = 0; round < maxPurgeBatches; round += 1) {
+      const deleted = await db.$executeRaw`
+        DELETE FROM "OutboxEvent"
+        WHERE "id" IN (
+          SELECT "id" FROM "OutboxEvent"
+          WHERE "publishedAt" < ${publishedBefore}
+          LIMIT ${batchSize}
+          FOR UPDATE SKIP LOCKED)`;
+      total += deleted;
+      if (deleted < batchSize) break;
+    }
+    return total;
+  };
+
+  return { pending, markPublished, purgePublished, close: release };
 }

@@ -2,7 +2,9 @@ import {
   badUserInput,
   connectionFrom,
   decodeCursor,
+  decodeKeysetCursor,
   encodeCursor,
+  encodeKeysetCursor,
   pageSize,
   type Connection,
 } from '@aetherial/subgraph-kit';
@@ -31,24 +33,17 @@ export async function usersPage(
   return connectionFrom(rows, size, (user) => encodeCursor('users', user.handle), afterHandle !== undefined);
 }
 
-/** Position in a newest-first list: [createdAt ISO, id]. */
-type NewestFirstPosition = [string, string];
-
+/** Position in a newest-first list: the kit's keyset (createdAt, id), ids being UUIDs. */
 function decodeNewestFirst(
   kind: string,
   after: string | null | undefined,
 ): { createdAt: Date; id: string } | undefined {
-  const position = decodeCursor<NewestFirstPosition>(kind, after);
-  if (position === undefined) return undefined;
-  const [createdAt, id] = Array.isArray(position) ? position : [];
-  const date = typeof createdAt === 'string' ? new Date(createdAt) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !isUuid(id))
-    throw badUserInput('after', 'not a valid cursor');
-  return { createdAt: date, id };
+  const position = decodeKeysetCursor(kind, after, isUuid);
+  return position && { createdAt: new Date(position.at), id: position.id };
 }
 
 const newestFirstCursor = (kind: string) => (row: { createdAt: Date; id: string }) =>
-  encodeCursor(kind, [row.createdAt.toISOString(), row.id] satisfies NewestFirstPosition);
+  encodeKeysetCursor(kind, { at: row.createdAt, id: row.id });
 
 /** Rows strictly after the position in (createdAt DESC, id DESC) order. */
 const olderThan = (position: { createdAt: Date; id: string } | undefined) =>

@@ -1,8 +1,16 @@
-import { badUserInput, graphQLError, hasScope, notFound, unauthenticated } from '@aetherial/subgraph-kit';
+import {
+  addCacheTags,
+  badUserInput,
+  dateTimeScalar,
+  graphQLError,
+  hasScope,
+  notFound,
+  unauthenticated,
+} from '@aetherial/subgraph-kit';
+import { coreCacheTags } from './events.js';
 import type { CoreContext } from './context.js';
 import type { Resolvers } from './generated/graphql.js';
 import { ordersPage, productsPage, usersPage } from './pages.js';
-import { DateTime } from './scalars.js';
 import { CATALOG_WRITE, ORDERS_WRITE } from './roles.js';
 import { changeOrderStatus, placeOrder } from './services/orders.js';
 import { createProduct, updateProduct } from './services/products.js';
@@ -67,7 +75,7 @@ async function authPayload(context: CoreContext, user: UserRow) {
 }
 
 export const resolvers: Resolvers = {
-  DateTime,
+  DateTime: dateTimeScalar,
 
   Query: {
     me: (_parent, _args, context) =>
@@ -104,12 +112,18 @@ export const resolvers: Resolvers = {
   },
 
   Mutation: {
-    signUp: async (_parent, { input }, context) =>
-      authPayload(context, await recorded(context, signUp(context.db, input))),
+    signUp: async (_parent, { input }, context) => {
+      const user = await recorded(context, signUp(context.db, input));
+      // What the write's event drops, dropped by the gateway before it answers (see events.ts).
+      addCacheTags(context, coreCacheTags('UserCreated', null));
+      return authPayload(context, user);
+    },
     logIn: async (_parent, { input }, context) => authPayload(context, await logIn(context.db, input)),
     createProduct: async (_parent, { input }, context) => {
       await catalogueWriter(context, 'createProduct');
-      return recorded(context, createProduct(context.db, input));
+      const product = await recorded(context, createProduct(context.db, input));
+      addCacheTags(context, coreCacheTags('ProductCreated', null));
+      return product;
     },
     updateProduct: async (_parent, { id, input }, context) => {
       await catalogueWriter(context, 'updateProduct');
@@ -117,7 +131,9 @@ export const resolvers: Resolvers = {
     },
     placeOrder: async (_parent, { input }, context) => {
       const buyer = await viewer(context);
-      return recorded(context, placeOrder(context.db, buyer.id, input));
+      const order = await recorded(context, placeOrder(context.db, buyer.id, input));
+      addCacheTags(context, coreCacheTags('OrderPlaced', { items: input.items }));
+      return order;
     },
     updateOrderStatus: async (_parent, { id, status }, context) => {
       const member = await staff(context, 'updateOrderStatus', ORDERS_WRITE);

@@ -229,7 +229,8 @@ describe('outbox', () => {
         published = await streamEvents();
       }
       expect(published).toEqual([
-        expect.objectContaining({ type: 'UserCreated', entityId: user.id, version: 1 }),
+        // A sign-up changes the root lists of users, nothing else cached (coreCacheTags).
+        expect.objectContaining({ type: 'UserCreated', entityId: user.id, version: 1, cacheTags: ['User'] }),
       ]);
       const ready = await fetch(withRelay.running.url.replace('/graphql', '/ready'));
       expect(ready.status).toBe(200);

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
+import { envFlag, loadConfig, subgraphConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
 
-export const searchConfigSchema = subgraphConfigSchema.extend({
-  ...listenAddress('SEARCH', 4004),
+/** SEARCH_HOST, SEARCH_PORT (4004), SEARCH_ALLOW_UNSIGNED and the kit's settings, plus: */
+export const searchConfigSchema = subgraphConfig('search', 4004, {
   SEARCH_ENGINE: z.enum(['opensearch', 'elasticsearch']).default('opensearch'),
   SEARCH_URL: z.string().url().default('http://127.0.0.1:9200'),
   SEARCH_USERNAME: z.string().optional(),
@@ -19,12 +19,10 @@ export const searchConfigSchema = subgraphConfigSchema.extend({
   /** 0 on a single dev node (green health); 1+ in production. */
   SEARCH_REPLICAS: z.coerce.number().int().min(0).default(0),
   /** Run the event indexer in the subgraph process (one deployable) or only via `npm run indexer`. */
-  SEARCH_INDEXER_ENABLED: z.stringbool().default(true),
+  SEARCH_INDEXER_ENABLED: envFlag(true),
   SEARCH_INDEXER_BATCH: z.coerce.number().int().min(1).max(5000).default(200),
   /** A restarted indexer with the same name resumes its own unacknowledged events at once. */
   SEARCH_CONSUMER_NAME: z.string().min(1).default(`search-${hostname()}`),
-  /** Accept requests not signed by the gateway (exploring this subgraph alone in development). */
-  SEARCH_ALLOW_UNSIGNED: allowUnsignedFlag,
   /** Sources of truth, read by `npm run reindex` only. */
   DATABASE_URL: z.string().default('postgresql://aetherial:aetherial@127.0.0.1:5432/aetherial'),
   MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017/aetherial'),

@@ -1,3 +1,4 @@
+import { redisUrls } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SearchConfig } from './config.js';
@@ -19,7 +20,7 @@ const RETRY_MS = 2000;
  */
 export function startIndexerProcess(config: SearchConfig, log: Logger): IndexerProcess {
   const engine = createEngine(config);
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: false });
+  const redis = new Redis(redisUrls(config).events, { lazyConnect: false });
   const indexerLog = log.child({ component: 'indexer' });
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;

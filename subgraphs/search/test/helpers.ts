@@ -31,6 +31,8 @@ export function testConfig(namespace: TestNamespace, env: Record<string, string>
     SEARCH_PORT: '0',
     SEARCH_ALIAS: namespace.alias,
     EVENTS_STREAM: namespace.stream,
+    // Tests start the indexer themselves.
+    SEARCH_INDEXER_ENABLED: 'false',
     ...env,
   });
 }

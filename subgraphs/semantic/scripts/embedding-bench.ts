@@ -1,7 +1,9 @@
 /**
  * `npm run bench:embed -w @aetherial/semantic [-- --posts=600] [-- --out=<file.md>]`: embedding
  * throughput (posts/s) of each embedder on demo-like posts (the content seed's generator, title +
- * body as the indexer embeds them), by batch size and thread count. Run on an otherwise idle machine.
+ * body as the indexer embeds them), by batch size and worker threads, every embedder in the same
+ * run (the ratios are what compare on a shared machine). The load average is recorded before and
+ * after.
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -38,7 +40,7 @@ async function measure(embedder: Embedder): Promise<{ wall: number; cpu: number 
 }
 
 const rows = [
-  '| embedder | batch | parallel inferences | posts/s (wall) | posts per CPU-second |',
+  '| embedder | batch | worker threads | posts/s (wall) | posts per CPU-second |',
   '|---|---|---|---|---|',
 ];
 const record = (
@@ -51,17 +53,27 @@ const record = (
   console.log(rows.at(-1));
 };
 const meanLength = Math.round(texts.reduce((n, t) => n + t.length, 0) / count);
-const header = `${count} demo-like posts, mean ${meanLength} characters, load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`;
-console.log(header);
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' / ');
+const loadBefore = load();
+console.log(`${count} posts, load average (1/5/15 min) ${loadBefore}`);
 record('universal-sentence-encoder-lite', 32, 'wasm', await measure(new UseLiteEmbedder(32)));
 for (const model of [MINILM_MODELS['all-minilm-l6-v2-q'], MINILM_MODELS['all-minilm-l6-v2']]) {
   for (const threads of [1, 2]) {
     // The int8 model runs one text per inference (see models.ts); batch sizes apply to float32.
+    // One worker thread is how the embedder ran before the pool (inferences on one thread).
     for (const batchSize of model.batchInvariant ? [8, 32] : [1]) {
       const embedder = new OnnxSentenceEmbedder(model, config.SEMANTIC_MODELS_DIR, { threads, batchSize });
       record(model.name, batchSize, threads, await measure(embedder));
+      await embedder.close(); // its workers must not compete with the next configuration
     }
   }
 }
+const header =
+  `${count} demo-like posts, mean ${meanLength} characters, ${availableParallelism()} cores, ` +
+  `load average (1/5/15 min) ${loadBefore} before, ${load()} after, ${new Date().toISOString()}`;
+console.log(header);
 const outArg = arg('out');
 if (outArg) writeFileSync(outArg, `${header}\n\n${rows.join('\n')}\n`);

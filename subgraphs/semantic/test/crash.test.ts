@@ -26,9 +26,9 @@ let weaviate: WeaviateClient;
 let redis: Redis;
 const children: ChildProcess[] = [];
 
-/** The indexer as its own process (`src/runIndexer.ts`), small batches so a kill lands mid-stream. */
+/** The indexer as its own process (`src/run-indexer.ts`), small batches so a kill lands mid-stream. */
 function startIndexerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/runIndexer.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/run-indexer.ts'], {
     cwd: packageDir,
     env: {
       ...process.env,

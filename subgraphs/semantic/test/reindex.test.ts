@@ -2,11 +2,11 @@ import { ObjectId, MongoClient, type Collection } from 'mongodb';
 import type { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliasTarget, EmbedderMismatchError } from '../src/collectionSchema.js';
+import { aliasTarget, EmbedderMismatchError } from '../src/collection-schema.js';
 import { createEmbedder, defaultEmbedder } from '../src/embedder.js';
 import { createEventHandler, startIndexer } from '../src/indexer.js';
 import { rebuildIndex } from '../src/rebuild.js';
-import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from '../src/sourcePosts.js';
+import { SOURCE_POSTS_COLLECTION, type SourcePostDocument } from '../src/source-posts.js';
 import { PostIndex } from '../src/store.js';
 import {
   connectTestRedis,
@@ -210,7 +210,7 @@ describe('reindex', () => {
     const alias = newAlias();
     const index = new PostIndex(weaviate, alias);
     const original = await index.ensure(defaultEmbedder().name);
-    expect(original).toMatch(new RegExp(`^${alias}_universal_sentence_encoder_lite_v\\d+$`));
+    expect(original).toMatch(new RegExp(`^${alias}_all_minilm_l6_v2_q_v\\d+$`)); // the default model's name
 
     const stream = newStream();
     const result = await rebuildIndex({
@@ -248,8 +248,10 @@ describe('reindex', () => {
     const history = new ContentHistory();
     const postId = await history.create('PUBLISHED', 'Keeping sourdough starter alive', 'Feed it daily.');
     const alias = newAlias();
-    const useLite = defaultEmbedder();
-    const minilm = createEmbedder('minilm', { modelsDir: testConfig().SEMANTIC_MODELS_DIR });
+    // From the embedder before (USE-lite) to the default (all-MiniLM-L6-v2 int8).
+    const useLite = createEmbedder('use-lite', { modelsDir: testConfig().SEMANTIC_MODELS_DIR });
+    const minilm = defaultEmbedder();
+    expect(minilm.name).toBe('all-minilm-l6-v2-q');
     const index = new PostIndex(weaviate, alias);
     const original = await index.ensure(useLite.name);
     // Another model's process refuses the collection instead of writing its vectors into it.

@@ -1,16 +1,10 @@
 import { hostname } from 'node:os';
-import { allowUnsignedFlag, listenAddress, loadConfig, subgraphConfigSchema } from '@aetherial/subgraph-kit';
+import { envFlag, loadConfig, subgraphConfig } from '@aetherial/subgraph-kit';
 import { DEFAULT_EVENTS_STREAM } from '@aetherial/events';
 import { z } from 'zod';
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true' || value === '1');
-
-export const socialConfigSchema = subgraphConfigSchema.extend({
-  ...listenAddress('SOCIAL', 4003),
+/** SOCIAL_HOST, SOCIAL_PORT (4003), SOCIAL_ALLOW_UNSIGNED and the kit's settings, plus: */
+export const socialConfigSchema = subgraphConfig('social', 4003, {
   NEO4J_URL: z
     .string()
     .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\/.+/, 'must be a bolt:// or neo4j:// URL')
@@ -21,12 +15,10 @@ export const socialConfigSchema = subgraphConfigSchema.extend({
   NEO4J_PASSWORD: z.string().min(1).optional(),
   /** Only for Enterprise servers with several databases; Community has just the default one. */
   NEO4J_DATABASE: z.string().min(1).optional(),
-  /** Lets a developer call this subgraph directly without the gateway's signature. */
-  SOCIAL_ALLOW_UNSIGNED: allowUnsignedFlag,
   /** Runs the projector of content/core events in this process. */
-  SOCIAL_PROJECTOR: flag(true),
+  SOCIAL_PROJECTOR: envFlag(true),
   /** Publishes social's own events (likes, follows) from its Neo4j outbox in this process. */
-  SOCIAL_RELAY: flag(true),
+  SOCIAL_RELAY: envFlag(true),
   EVENTS_STREAM: z.string().min(1).default(DEFAULT_EVENTS_STREAM),
   SOCIAL_PROJECTOR_GROUP: z.string().min(1).default('social-projector'),
   /** Stable per replica, so a restarted replica resumes its own pending entries first. */

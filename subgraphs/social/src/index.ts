@@ -1,5 +1,5 @@
 import { runUntilSignalled } from '@aetherial/subgraph-kit';
 import { loadSocialConfig } from './config.js';
-import { createSubgraph } from './subgraph.js';
+import { socialSubgraph } from './subgraph.js';
 
-runUntilSignalled(() => createSubgraph(loadSocialConfig()));
+runUntilSignalled(() => socialSubgraph.start(loadSocialConfig()));

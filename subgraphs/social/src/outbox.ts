@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DomainEvent, Outbox } from '@aetherial/events';
+import { cacheTag } from '@aetherial/subgraph-kit';
 import { Graph, int } from './neo4j.js';
 
 /** The events social writes for its own changes: likes and follows. */
@@ -59,6 +60,26 @@ export function outboxEvent(
   };
 }
 
+/**
+ * What a like or follow makes stale in the gateway's cache: the liked post (likeCount,
+ * viewerHasLiked), both users of a follow (followerCount, followingCount, followers, following,
+ * viewerFollows) and the follower's feed. Derived from the stored payload.
+ */
+export function socialCacheTags(type: string, payload: Record<string, unknown>): string[] {
+  const id = (key: string) => (typeof payload[key] === 'string' ? (payload[key] as string) : null);
+  const tags: string[] = [];
+  if (type === 'PostLiked' || type === 'PostUnliked') {
+    const postId = id('postId');
+    if (postId) tags.push(cacheTag.entity('Post', postId));
+  } else if (type === 'UserFollowed' || type === 'UserUnfollowed') {
+    const follower = id('followerId');
+    const followee = id('followeeId');
+    if (follower) tags.push(cacheTag.entity('User', follower), cacheTag.childList('User', follower, 'feed'));
+    if (followee) tags.push(cacheTag.entity('User', followee));
+  }
+  return tags;
+}
+
 /** Cypher that creates the event node `$event` when `condition` holds (inside a larger query). */
 export const createEventWhen = (condition: string): string =>
   `FOREACH (_ IN CASE WHEN ${condition} THEN [1] ELSE [] END | CREATE (:OutboxEvent $event))`;
@@ -89,7 +110,10 @@ export class Neo4jOutbox implements Outbox {
        LIMIT $limit`,
       { stream: this.stream, limit: int(limit) },
     );
-    return rows.map((row) => ({ ...row, payload: JSON.parse(row.payload) as Record<string, unknown> }));
+    return rows.map((row) => {
+      const payload = JSON.parse(row.payload) as Record<string, unknown>;
+      return { ...row, payload, cacheTags: socialCacheTags(row.type, payload) };
+    });
   }
 
   async markPublished(eventIds: string[]): Promise<void> {

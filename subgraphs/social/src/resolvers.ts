@@ -1,7 +1,17 @@
-import { GraphQLScalarType, Kind } from 'graphql';
-import { badUserInput, connectionFrom, notFound, pageSize, unauthenticated } from '@aetherial/subgraph-kit';
-import { decodeKeyset, encodeKeyset } from './cursors.js';
+import {
+  addCacheTags,
+  badUserInput,
+  cacheTag,
+  connectionFrom,
+  dateTimeScalar,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  notFound,
+  pageSize,
+  unauthenticated,
+} from '@aetherial/subgraph-kit';
 import type { SocialContext } from './context.js';
+import { socialCacheTags } from './outbox.js';
 import type { Resolvers } from './generated/graphql.js';
 import type { FollowConnectionModel, FollowDirection } from './models.js';
 
@@ -26,9 +36,14 @@ async function followConnection(
   after: string | null | undefined,
 ): Promise<FollowConnectionModel> {
   const size = pageSize(first);
-  const position = decodeKeyset(direction, after);
+  const position = decodeKeysetCursor(direction, after) ?? null;
   const rows = await context.loaders[direction].load({ userId, after: position, limit: size + 1 });
-  const connection = connectionFrom(rows, size, (row) => encodeKeyset(direction, row), position !== null);
+  const connection = connectionFrom(
+    rows,
+    size,
+    (row) => encodeKeysetCursor(direction, row),
+    position !== null,
+  );
   return {
     edges: connection.edges.map(({ cursor, node }) => ({
       cursor,
@@ -41,28 +56,8 @@ async function followConnection(
   };
 }
 
-const DateTime = new GraphQLScalarType<string, string>({
-  name: 'DateTime',
-  description: 'ISO-8601 date and time',
-  serialize: (value) => {
-    if (value instanceof Date) return value.toISOString();
-    if (typeof value === 'string') return value;
-    throw new TypeError(`DateTime cannot represent ${String(value)}`);
-  },
-  parseValue: (value) => {
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
-      throw new TypeError('DateTime must be an ISO-8601 string');
-    return new Date(value).toISOString();
-  },
-  parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING || Number.isNaN(Date.parse(ast.value)))
-      throw new TypeError('DateTime must be an ISO-8601 string');
-    return new Date(ast.value).toISOString();
-  },
-});
-
 export const resolvers: Resolvers = {
-  DateTime,
+  DateTime: dateTimeScalar,
 
   User: {
     __resolveReference: (reference) => ({ id: reference.id }),
@@ -101,13 +96,15 @@ export const resolvers: Resolvers = {
   Query: {
     feed: async (_root, { first, after }, context) => {
       const viewerId = requireViewer(context);
+      // The viewer's follows decide what the feed holds: a follow or unfollow drops this tag.
+      addCacheTags(context, [cacheTag.childList('User', viewerId, 'feed')]);
       const size = pageSize(first);
-      const position = decodeKeyset('feed', after);
+      const position = decodeKeysetCursor('feed', after) ?? null;
       const rows = await context.store.feedPage(viewerId, position, size + 1);
       const connection = connectionFrom(
         rows,
         size,
-        (row) => encodeKeyset('feed', { at: row.createdAt, id: row.id }),
+        (row) => encodeKeysetCursor('feed', { at: row.createdAt, id: row.id }),
         position !== null,
       );
       return {
@@ -125,6 +122,7 @@ export const resolvers: Resolvers = {
       const followedAt = await context.store.follow(viewerId, userId, new Date());
       if (followedAt === null) throw notFound('User', userId);
       forgetFollow(context, viewerId, userId);
+      addCacheTags(context, socialCacheTags('UserFollowed', { followerId: viewerId, followeeId: userId }));
       return { user: { id: userId }, viewer: { id: viewerId }, viewerFollows: true, followedAt };
     },
     unfollow: async (_root, args, context) => {
@@ -133,6 +131,7 @@ export const resolvers: Resolvers = {
       if (userId === viewerId) throw badUserInput('userId', 'you cannot unfollow yourself');
       if (!(await context.store.unfollow(viewerId, userId))) throw notFound('User', userId);
       forgetFollow(context, viewerId, userId);
+      addCacheTags(context, socialCacheTags('UserUnfollowed', { followerId: viewerId, followeeId: userId }));
       return { user: { id: userId }, viewer: { id: viewerId }, viewerFollows: false, followedAt: null };
     },
     likePost: async (_root, args, context) => {
@@ -140,6 +139,7 @@ export const resolvers: Resolvers = {
       const postId = requireId('postId', args.postId);
       if (!(await context.store.like(viewerId, postId, new Date()))) throw notFound('Post', postId);
       forgetLike(context, postId);
+      addCacheTags(context, socialCacheTags('PostLiked', { postId }));
       return { post: { id: postId }, viewerHasLiked: true };
     },
     unlikePost: async (_root, args, context) => {
@@ -147,6 +147,7 @@ export const resolvers: Resolvers = {
       const postId = requireId('postId', args.postId);
       if (!(await context.store.unlike(viewerId, postId))) throw notFound('Post', postId);
       forgetLike(context, postId);
+      addCacheTags(context, socialCacheTags('PostUnliked', { postId }));
       return { post: { id: postId }, viewerHasLiked: false };
     },
   },

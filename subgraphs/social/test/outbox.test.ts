@@ -39,7 +39,13 @@ const call = (query: string, variables: Record<string, unknown>) =>
 const published = async () =>
   (await redis.xrange(stream, '-', '+')).map(([, fields]) => {
     const event = parseEventFields(fields);
-    return { type: event.type, entity: event.entity, entityId: event.entityId, payload: event.payload };
+    return {
+      type: event.type,
+      entity: event.entity,
+      entityId: event.entityId,
+      payload: event.payload,
+      cacheTags: event.cacheTags,
+    };
   });
 
 describe('social’s own events', () => {
@@ -62,14 +68,29 @@ describe('social’s own events', () => {
       return seen.length >= 3 && seen;
     });
     const like1 = { postId: id('post'), userId: id('viewer') };
+    // What each change makes stale in the gateway's cache: the liked post; both users and the follower's feed.
+    const likeTags = [`Post:${id('post')}`];
     expect(events).toEqual([
-      { type: 'PostLiked', entity: 'Like', entityId: `${id('post')}:${id('viewer')}`, payload: like1 },
-      { type: 'PostUnliked', entity: 'Like', entityId: `${id('post')}:${id('viewer')}`, payload: like1 },
+      {
+        type: 'PostLiked',
+        entity: 'Like',
+        entityId: `${id('post')}:${id('viewer')}`,
+        payload: like1,
+        cacheTags: likeTags,
+      },
+      {
+        type: 'PostUnliked',
+        entity: 'Like',
+        entityId: `${id('post')}:${id('viewer')}`,
+        payload: like1,
+        cacheTags: likeTags,
+      },
       {
         type: 'UserFollowed',
         entity: 'Follow',
         entityId: `${id('viewer')}:${id('author')}`,
         payload: { followerId: id('viewer'), followeeId: id('author') },
+        cacheTags: [`User:${id('viewer')}`, `User:${id('viewer')}.feed`, `User:${id('author')}`],
       },
     ]);
     // Published events leave the outbox (just after their XADD); nothing else of this stream waits there.

@@ -35,3 +35,9 @@ export const commentSchema = new Schema<CommentDocument>(
 
 // A post's comments, oldest first (keyset on createdAt, _id).
 commentSchema.index({ postId: 1, createdAt: 1, _id: 1 });
+// The relay's drain asks `{ hasPendingEvents: true }` every poll: on MongoDB, without this index, a
+// scan of the whole collection. Not partial (FerretDB refuses partialFilterExpression): the few
+// `true` entries are one short range of it all the same. FerretDB 1.24 builds it, but its pushdown
+// (`_jsonb->'hasPendingEvents' @> 'true'`) is not an operator its btree indexes serve: there the
+// poll stays a sequential scan of the documents, filtered inside PostgreSQL.
+commentSchema.index({ hasPendingEvents: 1 });

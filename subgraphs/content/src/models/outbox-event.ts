@@ -18,6 +18,7 @@ export interface OutboxEventDocument {
   version: number;
   occurredAt: Date;
   payload: Record<string, unknown> | null;
+  cacheTags?: string[];
 }
 
 export const outboxEventSchema = new Schema<OutboxEventDocument>(

@@ -16,6 +16,8 @@ export interface PendingEvent {
   version: number;
   occurredAt: Date;
   payload: Record<string, unknown> | null;
+  /** The gateway cache tags the change makes stale (events.ts `postCacheTags`); absent on old documents. */
+  cacheTags?: string[];
 }
 
 /** The two fields every document that carries its own outbox has. */
@@ -37,6 +39,7 @@ export const domainEventFields = {
   version: { type: Number, required: true },
   occurredAt: { type: Date, required: true },
   payload: { type: Schema.Types.Mixed, default: null },
+  cacheTags: { type: [String], default: undefined },
 } as const;
 
 export const pendingEventSchema = new Schema<PendingEvent>(

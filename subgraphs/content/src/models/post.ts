@@ -60,3 +60,9 @@ export const postSchema = new Schema<PostDocument>(
 postSchema.index({ authorId: 1, createdAt: -1, _id: -1 });
 postSchema.index({ createdAt: -1, _id: -1 });
 postSchema.index({ tags: 1 });
+// The relay's drain asks `{ hasPendingEvents: true }` every poll: on MongoDB, without this index, a
+// scan of the whole collection. Not partial (FerretDB refuses partialFilterExpression): the few
+// `true` entries are one short range of it all the same. FerretDB 1.24 builds it, but its pushdown
+// (`_jsonb->'hasPendingEvents' @> 'true'`) is not an operator its btree indexes serve: there the
+// poll stays a sequential scan of the documents, filtered inside PostgreSQL.
+postSchema.index({ hasPendingEvents: 1 });

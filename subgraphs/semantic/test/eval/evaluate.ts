@@ -1,7 +1,7 @@
 import type { WeaviateClient } from 'weaviate-client';
-import { createPostCollection } from '../../src/collectionSchema.js';
+import { createPostCollection } from '../../src/collection-schema.js';
 import type { Embedder } from '../../src/embedder.js';
-import { embeddingText, type IndexedPost } from '../../src/indexedPost.js';
+import { embeddingText, type IndexedPost } from '../../src/indexed-post.js';
 import { SemanticSearch } from '../../src/search.js';
 import { DEFAULT_HYBRID_ALPHA } from '../../src/validation.js';
 import { PostIndex, type PostHit } from '../../src/store.js';

@@ -4,10 +4,10 @@
  * embedded once; every (fusion, alpha) pair ranks the same vectors.
  */
 import { writeFileSync } from 'node:fs';
-import { createPostCollection } from '../../src/collectionSchema.js';
+import { createPostCollection } from '../../src/collection-schema.js';
 import { loadSemanticConfig } from '../../src/config.js';
 import { defaultEmbedder } from '../../src/embedder.js';
-import { embeddingText } from '../../src/indexedPost.js';
+import { embeddingText } from '../../src/indexed-post.js';
 import { PostIndex, type HybridFusion, type PostHit } from '../../src/store.js';
 import { connectWeaviate } from '../../src/weaviate.js';
 import { asIndexed, MRR_DEPTH, RECALL_AT } from './evaluate.js';

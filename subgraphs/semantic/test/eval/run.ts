@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { loadSemanticConfig } from '../../src/config.js';
 import { DEFAULT_HYBRID_ALPHA } from '../../src/validation.js';
 import { defaultEmbedder } from '../../src/embedder.js';
@@ -6,33 +7,38 @@ import { METHODS, MRR_DEPTH, RECALL_AT, runEval, type EvalReport } from './evalu
 import { exactTermQueries, queries } from './queries.js';
 
 /**
- * `npm run eval -w @aetherial/semantic [-- --misses] [-- --alpha=0.5]`: semantic vs hybrid vs
- * BM25 on the labelled paraphrase set (and on exact-term queries), printed as tables.
+ * `npm run eval -w @aetherial/semantic [-- --misses] [-- --alpha=0.5] [-- --out=<file.md>]`:
+ * semantic vs hybrid vs BM25 on the labelled paraphrase set (and on exact-term queries), printed
+ * as tables (and written to `--out`), with the embedder SEMANTIC_EMBEDDER names.
  */
+const lines: string[] = [];
+const print = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
+
 function printTable(title: string, report: EvalReport, alpha: number, misses: boolean): void {
-  console.log(
-    `\n${title}: ${report.queries} queries over ${report.posts} posts, embedder ${report.embedder}\n`,
-  );
+  print(`\n${title}: ${report.queries} queries over ${report.posts} posts, embedder ${report.embedder}\n`);
   const labels = {
     semantic: 'semantic (nearVector)',
     hybrid: `hybrid (alpha ${alpha})`,
     bm25: 'BM25 (keywords)',
   };
-  console.log(`| method                 | recall@${RECALL_AT} | MRR@${MRR_DEPTH} | hit@1 |`);
-  console.log('|------------------------|----------|--------|-------|');
+  print(`| method                 | recall@${RECALL_AT} | MRR@${MRR_DEPTH} | hit@1 |`);
+  print('|------------------------|----------|--------|-------|');
   for (const method of METHODS) {
     const { recall, mrr, hitAt1 } = report.scores[method];
-    console.log(
+    print(
       `| ${labels[method].padEnd(22)} | ${recall.toFixed(3).padStart(8)} | ${mrr.toFixed(3).padStart(6)} | ${hitAt1.toFixed(3).padStart(5)} |`,
     );
   }
   if (!misses) return;
-  console.log(
+  print(
     '\nqueries whose first semantic hit is not relevant (rank semantic / hybrid / bm25, - = not in top 10):',
   );
   for (const { query, firstRelevantRank: rank } of report.outcomes) {
     if (rank.semantic !== 1) {
-      console.log(
+      print(
         `  "${query.text}" -> ${query.relevant.join(',')}: ${rank.semantic ?? '-'} / ${rank.hybrid ?? '-'} / ${rank.bm25 ?? '-'}`,
       );
     }
@@ -55,7 +61,9 @@ async function main(): Promise<void> {
     );
     printTable('Paraphrase queries (the labelled set)', reports.paraphrase!, alpha, misses);
     printTable('Exact-term queries (names and jargon)', reports.exactTerm!, alpha, misses);
-    console.log(`\neval took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    print(`\neval took ${((Date.now() - started) / 1000).toFixed(1)}s (${new Date().toISOString()})`);
+    const out = process.argv.find((arg) => arg.startsWith('--out='))?.slice('--out='.length);
+    if (out) writeFileSync(out, `${lines.join('\n').trim()}\n`);
   } finally {
     await client.close();
   }

@@ -1,5 +1,5 @@
 import type { Collection, ObjectId } from 'mongodb';
-import type { IndexedPost } from './indexedPost.js';
+import type { IndexedPost } from './indexed-post.js';
 
 /**
  * A post document as the content subgraph stores it in MongoDB (`posts` collection; see
