@@ -19,6 +19,16 @@ const eventSchema = z.object({
   occurredAt: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO-8601 time'),
 });
 
+const orderItems = z
+  .array(
+    z.object({
+      productId: id,
+      quantity: z.number().int().positive(),
+      unitPriceCents: z.number().int().nonnegative(),
+    }),
+  )
+  .max(1000);
+
 const payloads = {
   PostCreated: z.object({ id, authorId: id }),
   CommentAdded: z.object({ id, postId: id, authorId: id }),
@@ -27,19 +37,8 @@ const payloads = {
   UserFollowed: z.object({ followerId: id, followeeId: id }),
   UserUnfollowed: z.object({ followerId: id, followeeId: id }),
   UserCreated: z.object({ id }),
-  OrderPlaced: z.object({
-    id,
-    buyerId: id,
-    items: z
-      .array(
-        z.object({
-          productId: id,
-          quantity: z.number().int().positive(),
-          unitPriceCents: z.number().int().nonnegative(),
-        }),
-      )
-      .max(1000),
-  }),
+  OrderPlaced: z.object({ id, buyerId: id, items: orderItems }),
+  OrderStatusChanged: z.object({ id, buyerId: id, status: z.string().min(1), items: orderItems }),
 };
 
 type RecordedType = keyof typeof payloads;
@@ -55,10 +54,31 @@ export class InvalidEventError extends Error {
   override name = 'InvalidEventError';
 }
 
+/** The buyer's order and one sale point per line, counted in (`sign` 1) or back out (-1). */
+function orderPoints(
+  buyerId: string,
+  items: z.infer<typeof orderItems>,
+  sign: 1 | -1,
+  time: (position: string) => string,
+): Point[] {
+  return [
+    userActivity(buyerId, 'order', sign, time('buyer')),
+    ...items.map((item, index) =>
+      sale(
+        item.productId,
+        sign * item.quantity,
+        sign * item.quantity * item.unitPriceCents,
+        time(`item${index}`),
+      ),
+    ),
+  ];
+}
+
 /**
  * The points an event stands for, each at a time derived from the event's time and id (see
  * identityTime): writing them again writes the same points. Events analytics does not record give none.
- * An unlike or unfollow is a -1 point, so sums are net counts.
+ * An unlike, an unfollow or a cancelled order is a negative point, so sums are net counts (a
+ * cancellation counts in the bucket it happened in, as a refund would).
  */
 export function eventPoints(event: DomainEvent): Point[] {
   if (!isRecorded(event.type)) return [];
@@ -104,12 +124,12 @@ export function eventPoints(event: DomainEvent): Point[] {
       return [signup(time('signup'))];
     case 'OrderPlaced': {
       const order = parse('OrderPlaced');
-      return [
-        userActivity(order.buyerId, 'order', 1, time('buyer')),
-        ...order.items.map((item, index) =>
-          sale(item.productId, item.quantity, item.quantity * item.unitPriceCents, time(`item${index}`)),
-        ),
-      ];
+      return orderPoints(order.buyerId, order.items, 1, time);
+    }
+    case 'OrderStatusChanged': {
+      const change = parse('OrderStatusChanged');
+      // Paid or shipped changes no count; only a cancellation takes the order back out.
+      return change.status === 'CANCELLED' ? orderPoints(change.buyerId, change.items, -1, time) : [];
     }
   }
 }

@@ -242,4 +242,20 @@ describe('the recorder', () => {
     expect(lines[1]!.split(' ')[2]).not.toBe(lines[2]!.split(' ')[2]);
     expect(eventPoints(order).map((point) => point.toLineProtocol())).toEqual(lines);
   });
+
+  it('takes a cancelled order back out of the sales and the buyer’s orders; paid or shipped changes nothing', () => {
+    const change = (status: string) =>
+      event('OrderStatusChanged', 'Order', hexId(), {
+        id: hexId(),
+        buyerId: 'b1',
+        status,
+        previousStatus: 'PLACED',
+        items: [{ productId: 'p1', quantity: 2, unitPriceCents: 500 }],
+      });
+    for (const status of ['PAID', 'SHIPPED']) expect(eventPoints(change(status))).toEqual([]);
+    const lines = eventPoints(change('CANCELLED')).map((point) => point.toLineProtocol());
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^user_activity,metric=order,user=b1 count=-1i \d+$/);
+    expect(lines[1]).toMatch(/^sales,product=p1 revenue_cents=-1000i,units=-2i \d+$/);
+  });
 });

@@ -43,6 +43,8 @@ export type OrderStatusPayload = {
   currency: string;
   /** Who changed it: the buyer (cancelOrder) or a member of staff. */
   changedBy: string;
+  /** The order's lines: a cancellation takes their units and revenue out of the sales (analytics). */
+  items: OrderPayload['items'];
 };
 
 export type OutboxInsert = Prisma.OutboxEventCreateManyInput;
@@ -109,6 +111,7 @@ export const orderPlaced = (
 
 export const orderStatusChanged = (
   order: OrderRow,
+  items: readonly Omit<OrderItemRow, 'orderId'>[],
   previousStatus: string,
   changedBy: string,
   occurredAt = new Date(),
@@ -126,6 +129,7 @@ export const orderStatusChanged = (
       totalCents: order.totalCents,
       currency: order.currency,
       changedBy,
+      items: orderPayload(order, items).items,
     } satisfies OrderStatusPayload,
     occurredAt,
   );

@@ -64,7 +64,13 @@ describe('order status', () => {
     // The status it already has: nothing changes, nothing is recorded (a retried request).
     expect((await updateStatus(order.id, 'PAID')).data?.updateOrderStatus.status).toBe('PAID');
     expect((await updateStatus(order.id, 'SHIPPED')).data?.updateOrderStatus.status).toBe('SHIPPED');
-    const common = { id: order.id, buyerId: buyer.userId, changedBy: staff.userId, currency: 'EUR' };
+    const common = {
+      id: order.id,
+      buyerId: buyer.userId,
+      changedBy: staff.userId,
+      currency: 'EUR',
+      items: [{ productId: product.id, quantity: 2, unitPriceCents: 1000 }],
+    };
     expect(await statusEvents(order.id)).toEqual([
       { version: 2, payload: { ...common, status: 'PAID', previousStatus: 'PLACED', totalCents: 2000 } },
       { version: 3, payload: { ...common, status: 'SHIPPED', previousStatus: 'PAID', totalCents: 2000 } },
@@ -118,6 +124,8 @@ describe('order status', () => {
           status: 'CANCELLED',
           previousStatus: 'PLACED',
           changedBy: buyer.userId,
+          // What analytics takes out of the product's sales.
+          items: [{ productId: product.id, quantity: 3, unitPriceCents: product.priceCents }],
         }),
       },
     ]);

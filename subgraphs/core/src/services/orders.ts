@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { badUserInput, conflict, notFound } from '@aetherial/subgraph-kit';
 import { orderPlaced, orderStatusChanged, productUpdated, recordEvents } from '../events.js';
 import type { OrderStatus, PlaceOrderInput } from '../generated/graphql.js';
-import { isUuid, type CoreDb, type CoreTx, type OrderRow, type ProductRow } from '../store.js';
+import {
+  isUuid,
+  type CoreDb,
+  type CoreTx,
+  type OrderItemRow,
+  type OrderRow,
+  type ProductRow,
+} from '../store.js';
 import { validateOrderLines, type OrderLine } from '../validation.js';
 
 const MAX_TOTAL_CENTS = 2 ** 31 - 1;
@@ -82,8 +89,7 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
 };
 
 /** Puts a cancelled order's units back on the shelf, one conditional-free UPDATE per product. */
-async function returnStock(tx: CoreTx, orderId: string): Promise<ProductRow[]> {
-  const items = await tx.orderItem.findMany({ where: { orderId }, orderBy: { productId: 'asc' } });
+async function returnStock(tx: CoreTx, items: readonly OrderItemRow[]): Promise<ProductRow[]> {
   const products: ProductRow[] = [];
   for (const item of items) {
     const rows = await tx.$queryRaw<ProductRow[]>`
@@ -133,10 +139,12 @@ export async function changeOrderStatus(
       where: { id: orderId },
       data: { status, version: { increment: 1 } },
     });
-    const returned = status === 'CANCELLED' ? await returnStock(tx, orderId) : [];
+    // In product order: the stock updates of concurrent cancellations lock rows in one order.
+    const items = await tx.orderItem.findMany({ where: { orderId }, orderBy: { productId: 'asc' } });
+    const returned = status === 'CANCELLED' ? await returnStock(tx, items) : [];
     const now = new Date();
     await recordEvents(tx, [
-      orderStatusChanged(order, current.status, changedBy, now),
+      orderStatusChanged(order, items, current.status, changedBy, now),
       ...returned.map((product) => productUpdated(product, now)),
     ]);
     return order;
