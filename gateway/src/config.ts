@@ -5,6 +5,7 @@ import {
   baseConfigSchema,
   listenAddress,
   configurationError,
+  envFlag,
   loadConfig,
   parsePrivateKey,
   secretSetting,
@@ -13,7 +14,6 @@ import {
 import { z } from 'zod';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
   ...listenAddress('GATEWAY', 4000),
@@ -26,9 +26,9 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   JWT_AUDIENCE: z.string().min(1).default('aetherial-graph'),
   /** Signs every subgraph call (Ed25519, PEM or base64 DER); subgraphs hold only the public key. */
   GATEWAY_SIGNING_PRIVATE_KEY: secretSetting(1),
-  GATEWAY_CACHE: flag.default(true),
+  GATEWAY_CACHE: envFlag(true),
   /** Cache hits served as stored bytes before Apollo Server's pipeline (src/fast-path); false: every hit through it. */
-  GATEWAY_CACHE_FAST_PATH: flag.default(true),
+  GATEWAY_CACHE_FAST_PATH: envFlag(true),
   /**
    * An event's tags are dropped again this long after it arrives, once the read models (search,
    * semantic: about 0.3–1.5 s measured) have applied it too. 0 turns the second drop off.
@@ -44,9 +44,9 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
    * Authorization directives and demand control (depth, aliases, cost) before planning. Only the
    * benchmark turns them off, to measure what they cost; production refuses false.
    */
-  GATEWAY_ENFORCE_POLICY: flag.default(true),
+  GATEWAY_ENFORCE_POLICY: envFlag(true),
   /** Rate limits (Redis, per-process memory while Redis is down); points per window. */
-  GATEWAY_RATE_LIMIT: flag.default(true),
+  GATEWAY_RATE_LIMIT: envFlag(true),
   GATEWAY_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).default(60),
   GATEWAY_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(600),
   GATEWAY_RATE_LIMIT_PER_VIEWER: z.coerce.number().int().min(1).default(300),
@@ -54,7 +54,7 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().min(1).default(10),
   GATEWAY_RATE_LIMIT_AUTH_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
-  GATEWAY_TRUST_PROXY: flag.default(false),
+  GATEWAY_TRUST_PROXY: envFlag(false),
   GATEWAY_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -62,7 +62,7 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
     .default(256 * 1024),
   GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** Identical queries in flight at once (same subgraph, viewer, operation, variables) share one call. */
-  GATEWAY_DEDUPE_INFLIGHT: flag.default(true),
+  GATEWAY_DEDUPE_INFLIGHT: envFlag(true),
   GATEWAY_QUERY_PLAN_CACHE_MIB: z.coerce.number().int().min(1).default(30),
   /**
    * Redis commands of the cache give up after this long: a slow Redis must not slow answers. Not
@@ -71,7 +71,7 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
    */
   GATEWAY_REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).default(500),
   /** Subscriptions over graphql-ws and SSE on /graphql, fed by the domain-event stream. */
-  GATEWAY_SUBSCRIPTIONS: flag.default(true),
+  GATEWAY_SUBSCRIPTIONS: envFlag(true),
   GATEWAY_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(10),
   /** Active subscriptions of one gateway process (each worker), over every connection. */
   GATEWAY_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(10_000),

@@ -29,4 +29,14 @@ describe('configuration', () => {
     expect(config.GATEWAY_RATE_LIMIT_AUTH_PER_IP).toBeLessThan(config.GATEWAY_RATE_LIMIT_PER_IP);
     expect(config.GATEWAY_TRUST_PROXY).toBe(false);
   });
+
+  it('reads a yes/no setting with the kit’s one parser: a typo is refused by name, not read as a default', () => {
+    expect(loadGatewayConfig({ NODE_ENV: 'test', ...secrets, GATEWAY_CACHE: 'false' }).GATEWAY_CACHE).toBe(
+      false,
+    );
+    for (const typo of ['yes', '1', 'ture'])
+      expect(() => loadGatewayConfig({ NODE_ENV: 'test', ...secrets, GATEWAY_CACHE: typo })).toThrow(
+        /GATEWAY_CACHE: must be true or false/,
+      );
+  });
 });
