@@ -1,23 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { Redis } from 'ioredis';
-import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
-import {
-  createLogger,
-  PayloadTooLargeError,
-  reachableHost,
-  readBody,
-  REQUEST_ID_HEADER,
-  sendJson,
-  toGraphQLRequest,
-  writeGraphQLResponse,
-  redisUrls,
-  type Logger,
-} from '@aetherial/subgraph-kit';
+import { parse, type GraphQLSchema } from 'graphql';
+import { createLogger, reachableHost, redisUrls, type Logger } from '@aetherial/subgraph-kit';
 import { checkEvictionPolicy, eventsStream, type RunningConsumer } from '@aetherial/events';
 import { tokenVerifier } from './auth.js';
 import { RedisApqStore } from './cache/apq-store.js';
@@ -30,65 +18,25 @@ import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
 import { GatewayAuthorization } from './authorization/index.js';
 import { DemandControl } from './demand-control/index.js';
-import { codeLabel } from './errors/known-codes.js';
 import { errorMaskingPlugin } from './errors/mask-errors.js';
 import { createExplorer } from './explorer/index.js';
 import type { GatewayRegistry } from './registry/gateway-registry.js';
 import { metricsEndpoint } from './cluster-metrics.js';
+import { gatewayRequestHandler } from './http/routes.js';
+import { observabilityPlugin } from './observability-plugin.js';
 import { createGatewayMetrics } from './metrics.js';
 import { authAttemptLimitPlugin, RateLimits } from './rate-limits/index.js';
 import { requestSeriesHooks } from './request-series/index.js';
 import { supergraphFromFile } from './supergraph.js';
 import { executeThroughGateway } from './subscriptions/execute.js';
 import { cacheHitFastPath } from './fast-path/cache-hit-fast-path.js';
-import {
-  isEventStreamRequest,
-  startSubscriptions,
-  type RunningSubscriptions,
-} from './subscriptions/index.js';
+import { startSubscriptions, type RunningSubscriptions } from './subscriptions/index.js';
 
 export interface RunningGateway {
   url: string;
   server: Server;
   log: Logger;
   stop: () => Promise<void>;
-}
-
-/** Counts errors by code and logs each request as one JSON line with its request id. */
-function observabilityPlugin(
-  metrics: ReturnType<typeof createGatewayMetrics>,
-): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart({ contextValue }) {
-      const started = performance.now();
-      return {
-        async willSendResponse({ response, operationName, errors }) {
-          const ms = performance.now() - started;
-          metrics.duration.observe(ms / 1000);
-          const all =
-            errors ?? (response.body.kind === 'single' ? response.body.singleResult.errors : undefined) ?? [];
-          metrics.requests.inc({ outcome: all.length > 0 ? 'error' : 'ok' });
-          for (const error of all) metrics.errors.inc({ code: codeLabel(error.extensions?.code) });
-          contextValue.log.info(
-            {
-              operationName,
-              ms: Math.round(ms * 10) / 10,
-              errors: all.length,
-              cache: response.http.headers.get('x-cache'),
-            },
-            'request',
-          );
-        },
-      };
-    },
-  };
-}
-
-/** The client's address: the first X-Forwarded-For hop behind a trusted proxy, else the socket's peer. */
-function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || 'unknown';
 }
 
 export async function startGateway(config: GatewayConfig, workerName = 'gateway'): Promise<RunningGateway> {
@@ -272,75 +220,26 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     });
   }
 
-  httpServer.on('request', (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const requestId = (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? randomUUID();
-    res.setHeader(REQUEST_ID_HEADER, requestId);
-    const route = async () => {
-      if (path === '/health') return sendJson(res, 200, { status: 'ok' });
-      if (path === '/ready') {
-        const redis = cacheRedis.status === 'ready' ? 'up' : 'bypassed';
-        if (stopping || !supergraphLoaded)
-          return sendJson(res, 503, { status: stopping ? 'stopping' : 'no supergraph yet' });
-        return sendJson(res, 200, { status: 'ready', supergraph: 'loaded', redis });
-      }
-      if (path === '/metrics') {
-        const scope = new URL(req.url ?? '/', 'http://gateway').searchParams.get('scope');
-        const body = await metricsOut.metrics(scope === 'worker' ? 'worker' : 'cluster');
-        res.setHeader('content-type', metricsOut.contentType);
-        return res.end(body);
-      }
-      if (explorer.handle(req, res, path ?? '/')) return;
-      if (path !== '/' && path !== '/graphql')
-        return sendJson(res, 404, { error: `no route ${path}; GraphQL is served on /graphql` });
-      if (subscriptions && isEventStreamRequest(req)) return subscriptions.handleEventStream(req, res);
-      let body = '';
-      try {
-        body = await readBody(req, config.GATEWAY_MAX_BODY_BYTES);
-      } catch (error) {
-        if (!(error instanceof PayloadTooLargeError)) throw error;
-        return sendJson(res, 413, {
-          errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
-        });
-      }
-      const requestLog = log.child({ requestId });
-      const clientIp = clientAddress(req, config.GATEWAY_TRUST_PROXY);
-      // Built once per request: the fast path and, on a miss, the pipeline share it (and its error).
-      let viewerContext: Promise<GatewayContext> | undefined;
-      const context = () =>
-        (viewerContext ??= (async () => {
-          const viewer = await verify(req.headers.authorization);
-          await rateLimits?.request(clientIp, viewer.userId);
-          return {
-            viewerId: viewer.userId,
-            scopes: viewer.scopes,
-            requestId,
-            clientIp,
-            log: requestLog,
-            cacheTags: new Set<string>(),
-          };
-        })());
-      if (fastPath && (await fastPath(req, res, body, context))) return;
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: toGraphQLRequest(req, body),
-        context,
-      });
-      await writeGraphQLResponse(res, response);
-    };
-    route().catch((error: unknown) => {
-      const graphQLError = error instanceof GraphQLError ? error : undefined;
-      if (!graphQLError) log.error({ err: error, requestId }, 'request failed');
-      if (res.headersSent) return res.end();
-      sendJson(res, 500, {
-        errors: [
-          {
-            message: (!production && graphQLError?.message) || `internal error (request id ${requestId})`,
-            extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          },
-        ],
-      });
-    });
-  });
+  httpServer.on(
+    'request',
+    gatewayRequestHandler({
+      config,
+      log,
+      production,
+      verify,
+      rateLimits,
+      fastPath,
+      apollo,
+      explorer,
+      subscriptions,
+      metricsOut,
+      readiness: () => ({
+        stopping,
+        supergraphLoaded,
+        redis: cacheRedis.status === 'ready' ? 'up' : 'bypassed',
+      }),
+    }),
+  );
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error: NodeJS.ErrnoException) =>
