@@ -134,6 +134,33 @@ describe('subscriptions through the real gateway', () => {
     });
   });
 
+  it('delivers a draft to postAdded when it is published, once: not while a draft, not on a later edit', async () => {
+    const subscription = subscribe(ws(bob.token), POST_ADDED, { author: alice.id });
+    await live(subscription, () => createPost(alice, `marker draft ${randomUUID()}`));
+    const draft = await gql<{ createPost: { id: string } }>(
+      `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
+      { input: { title: 'Drafted first', body: 'Not yet.', tags: ['realtime'], status: 'DRAFT' } },
+      alice.token,
+    );
+    expect(draft.errors).toBeUndefined();
+    const update = async (input: Record<string, unknown>) => {
+      const answer = await gql(
+        `mutation($id: ID!, $input: UpdatePostInput!) { updatePost(id: $id, input: $input) { id } }`,
+        { id: draft.data!.createPost.id, input },
+        alice.token,
+      );
+      expect(answer.errors).toBeUndefined();
+    };
+    await update({ title: 'Drafted first, revised' });
+    await update({ status: 'PUBLISHED' });
+    await update({ title: 'Published, then edited' });
+    await createPost(alice, 'After the draft');
+    const first = await nextReal(subscription, added, isMarker);
+    expect(first.title).not.toBe('After the draft'); // the publication, resolved as the post is now
+    expect(first.tags).toEqual(['realtime']);
+    expect((await nextReal(subscription, added, isMarker)).title).toBe('After the draft');
+  });
+
   it('sends a notification to the post’s author only, and comments to commentAdded subscribers', async () => {
     const alicePost = await createPost(alice, 'Alice asks for comments');
     const bobPost = await createPost(bob, 'Bob asks for comments');

@@ -111,10 +111,11 @@ interface PostAddedFilter {
  */
 export const subscriptionRoutes: Record<string, SubscriptionRoute> = {
   postAdded: {
-    eventTypes: ['PostCreated'],
+    // Created as PUBLISHED, or a draft published later: either way it appears to readers now.
+    eventTypes: ['PostCreated', 'PostUpdated'],
     requiresViewer: false,
     matches: (event, args) => {
-      if (field(event, 'status') !== 'PUBLISHED') return false;
+      if (!isPublication(event)) return false;
       const filter = (args.filter ?? {}) as PostAddedFilter;
       if (filter.authorId && field(event, 'authorId') !== filter.authorId) return false;
       if (filter.tags && filter.tags.length > 0) {
