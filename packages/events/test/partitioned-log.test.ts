@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deadLetterStream, startConsumer, type RunningConsumer } from '../src/consumer.js';
@@ -195,5 +195,99 @@ describe.skipIf(!cluster)('partitioned event log on Redis Cluster', () => {
     }
     for (const [entityId, versions] of seen.get('search-indexer')!)
       expect(versions, entityId).toEqual(inOrder);
+  });
+
+  it('loses no event when a master fails over to its replica during a burst', async () => {
+    const client = cluster!;
+    const failoverStream = `events-test:failover:${randomUUID()}`;
+    const keys = partitionStreams(failoverStream, partitions);
+    const entities = 60;
+    const versionsEach = 30;
+    const seenIds = new Set<string>();
+    /** The newest version applied per entity, as a version guard keeps it (duplicates ignored). */
+    const applied = new Map<string, number>();
+    let outOfOrder = 0;
+    const consumer = await startConsumer({
+      redis: client,
+      group: 'failover-reader',
+      consumer: 'one',
+      log,
+      stream: failoverStream,
+      partitions,
+      startFrom: '0',
+      batchSize: 50,
+      blockMs: 200,
+      handle: async (events) => {
+        for (const e of events) {
+          seenIds.add(e.eventId);
+          const newest = applied.get(e.entityId) ?? 0;
+          if (e.version <= newest) continue; // a redelivery after the failover
+          if (e.version !== newest + 1) outOfOrder += 1;
+          applied.set(e.entityId, e.version);
+        }
+      },
+    });
+    running.push(consumer);
+    const outbox = new MemoryOutbox();
+    const relay = startOutboxRelay({
+      outbox,
+      redis: client,
+      log,
+      stream: failoverStream,
+      partitions,
+      intervalMs: 20,
+    });
+    const published: string[] = [];
+    try {
+      // The master of partition 0 and its replica, from CLUSTER NODES.
+      const slot = (await client.cluster('KEYSLOT', keys[0]!)) as number;
+      const nodes = ((await client.cluster('NODES')) as string)
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '));
+      const ownsSlot = (fields: string[]) =>
+        fields.slice(8).some((range) => {
+          const [from, to = from] = range.split('-').map(Number);
+          return slot >= from! && slot <= to!;
+        });
+      const master = nodes.find((fields) => fields[2]!.includes('master') && ownsSlot(fields))!;
+      const replica = nodes.find((fields) => fields[3] === master[0])!;
+      expect(replica, 'the cluster has a replica of every master').toBeDefined();
+      const [host, port] = replica[1]!.split('@')[0]!.split(':');
+      const promote = async () => {
+        // CLUSTER FAILOVER on the replica: the master stops taking writes, the replica catches up
+        // and takes its slots over (what an operator or a failed master's replica election does).
+        const admin = new Redis({ host, port: Number(port), lazyConnect: true });
+        try {
+          await admin.connect();
+          await admin.call('CLUSTER', 'FAILOVER');
+          for (let i = 0; i < 200; i += 1) {
+            if (((await admin.call('ROLE')) as [string])[0] === 'master') return;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          throw new Error(`replica ${host}:${port} did not take over`);
+        } finally {
+          admin.disconnect();
+        }
+      };
+      for (let version = 1; version <= versionsEach; version += 1) {
+        const batch = Array.from({ length: entities }, (_, i) => event(`post-${i}`, version));
+        published.push(...batch.map((e) => e.eventId));
+        outbox.commit(...batch);
+        relay.nudge();
+        if (version === versionsEach / 2) await promote();
+        if (version % 5 === 0) await relay.flush().catch(() => 0); // a flush during the switch may fail; the relay retries
+      }
+      for (let attempt = 0; attempt < 100 && outbox.size > 0; attempt += 1)
+        await relay.flush().catch(() => new Promise((resolve) => setTimeout(resolve, 100)));
+      expect(outbox.size).toBe(0);
+    } finally {
+      await relay.stop();
+    }
+    await consumer.drained();
+    expect(published.filter((id) => !seenIds.has(id))).toEqual([]);
+    expect(outOfOrder).toBe(0);
+    expect([...applied.values()].every((version) => version === versionsEach)).toBe(true);
+    for (const key of [...keys, ...keys.map(deadLetterStream)]) await client.del(key);
   });
 });
