@@ -1,3 +1,4 @@
+import { stableHash } from '@aetherial/events';
 import type { CacheRedis } from './resilient-redis.js';
 
 /**
@@ -78,13 +79,6 @@ type ScriptedRedis = CacheRedis & {
 /** Shards of the cache on a Redis Cluster when not told otherwise: enough to spread over a few masters. */
 export const defaultClusterShards = 16;
 
-/** FNV-1a: a cheap, stable string hash (the shard of an operation must be the same in every process). */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
-
 /** What a lookup found: the response JSON (or null), which entry it came from, the generation. */
 export interface CacheLookup {
   hit: string | null;
@@ -125,7 +119,7 @@ export class ResponseStore {
   private prefixOf(entryKey: string): string {
     if (this.prefixes.length === 1) return this.prefixes[0]!;
     const operation = entryKey.slice(entryKey.lastIndexOf('|') + 1);
-    return this.prefixes[fnv1a(operation) % this.prefixes.length]!;
+    return this.prefixes[stableHash(operation) % this.prefixes.length]!;
   }
 
   /**

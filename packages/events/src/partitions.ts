@@ -27,8 +27,11 @@ export function partitionStreams(stream: string, partitions: number): string[] {
   return Array.from({ length: partitions }, (_, partition) => `${stream}:{p${partition}}`);
 }
 
-/** FNV-1a: cheap and stable, so every relay of every subgraph puts an entity in the same partition. */
-function fnv1a(text: string): number {
+/**
+ * FNV-1a, 32 bits: cheap and the same in every process, so every relay puts an entity in the same
+ * partition (and the gateway's response store an operation in the same cache shard).
+ */
+export function stableHash(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash >>> 0;
@@ -36,5 +39,5 @@ function fnv1a(text: string): number {
 
 /** The partition of an entity (`Post` `42`): all its events, from any writer, go there. */
 export function partitionOf(entity: string, entityId: string, partitions: number): number {
-  return partitions <= 1 ? 0 : fnv1a(`${entity}:${entityId}`) % partitions;
+  return partitions <= 1 ? 0 : stableHash(`${entity}:${entityId}`) % partitions;
 }
