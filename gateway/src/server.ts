@@ -12,7 +12,7 @@ import { RedisApqStore } from './cache/apq-store.js';
 import { startCacheInvalidator } from './cache/invalidator.js';
 import { responseCachePlugin } from './cache/response-cache-plugin.js';
 import { ResponseStore } from './cache/response-store.js';
-import { createCacheRedis } from './cache/resilient-redis.js';
+import { createCacheRedis, oneNodeUrl } from './cache/resilient-redis.js';
 import { checkGatewaySecrets, subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
@@ -54,7 +54,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   };
   const redisOf = redisUrls(config);
   // The cache Redis should evict (warned); the events Redis must not (production refuses).
-  await checkEvictionPolicy({ url: redisOf.cache, role: 'cache', production, log });
+  await checkEvictionPolicy({ url: oneNodeUrl(redisOf.cache), role: 'cache', production, log });
   if (config.GATEWAY_CACHE || config.GATEWAY_SUBSCRIPTIONS)
     await checkEvictionPolicy({ url: redisOf.events, role: 'events', production, log });
   const cacheRedis = createCacheRedis(redisOf.cache, config.GATEWAY_REDIS_TIMEOUT_MS, log);

@@ -31,6 +31,8 @@ export interface StoreDef {
   urlEnv: string;
   /** URL used when `urlEnv` is unset. */
   defaultUrl: string;
+  /** Started only when named (`up redis-cluster`), never by a plain `up`; `down`/`status`/`reset` include it. */
+  optIn?: boolean;
   /** Stores that must be ready before this one starts (FerretDB keeps its data in PostgreSQL). */
   dependsOn?: string[];
   /** TCP ports the process binds (checked before start so a clash is named). */

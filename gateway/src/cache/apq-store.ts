@@ -1,5 +1,5 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
-import type { Redis } from 'ioredis';
+import type { CacheRedis } from './resilient-redis.js';
 
 /**
  * Automatic persisted queries in Redis, shared by every gateway worker and instance. Redis errors
@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
  */
 export class RedisApqStore implements KeyValueCache<string> {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: CacheRedis,
     private readonly onError: (error: Error) => void,
     private readonly prefix = 'apq:',
   ) {}

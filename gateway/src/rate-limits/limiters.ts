@@ -1,7 +1,7 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { CacheRedis } from '../cache/resilient-redis.js';
 
 export interface RateLimitSettings {
   windowSeconds: number;
@@ -17,7 +17,7 @@ export interface RateLimitSettings {
  * in this process's memory instead: the limit keeps holding, per process, and nobody is refused
  * for Redis being away.
  */
-function limiter(redis: Redis, name: string, points: number, windowSeconds: number): RateLimiterRedis {
+function limiter(redis: CacheRedis, name: string, points: number, windowSeconds: number): RateLimiterRedis {
   return new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: `rl:${name}`,
@@ -55,7 +55,7 @@ export class RateLimits {
   private readonly authIp: RateLimiterRedis;
   private readonly authAccount: RateLimiterRedis;
 
-  constructor(redis: Redis, settings: RateLimitSettings) {
+  constructor(redis: CacheRedis, settings: RateLimitSettings) {
     const window = settings.windowSeconds;
     this.ip = limiter(redis, 'ip', settings.perIp, window);
     this.viewer = limiter(redis, 'viewer', settings.perViewer, window);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { parseEventFields, type DomainEvent } from '@aetherial/events';
+import { eventPartitions, parseEventFields, partitionStreams, type DomainEvent } from '@aetherial/events';
 import type { Logger } from '@aetherial/subgraph-kit';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -23,16 +23,36 @@ function typeOf(fields: string[]): string | undefined {
  * entry read, so a lost connection resumes where it was. An event of a type no subscription wants
  * is skipped before its JSON is parsed.
  */
-export function startEventSource(options: {
+export interface EventSourceOptions {
   redis: Redis;
   stream: string;
+  /** Partitions of the event log (default `EVENTS_PARTITIONS`, else 1): one reader each. */
+  partitions?: number;
   log: Logger;
   wants: (eventType: string) => boolean;
-  /** Awaited: events are handed on one at a time, in stream order. */
+  /** Awaited: events are handed on one at a time, in stream order (per partition when partitioned). */
   deliver: (event: DomainEvent) => Promise<void>;
   blockMs?: number;
-}): RunningEventSource {
-  const { redis, stream, log, blockMs = 1000 } = options;
+}
+
+export function startEventSource(options: EventSourceOptions): RunningEventSource {
+  const streams = partitionStreams(options.stream, options.partitions ?? eventPartitions());
+  if (streams.length === 1) return startStreamSource(options, options.redis);
+  // A reader and a connection per partition (each XREAD blocks its connection; on a cluster the
+  // partitions live on different nodes). An entity's events stay in order: they share a partition.
+  const sources = streams.map((stream, i) =>
+    startStreamSource({ ...options, stream }, i === 0 ? options.redis : options.redis.duplicate()),
+  );
+  return {
+    started: Promise.all(sources.map((source) => source.started)).then(() => undefined),
+    stop: async () => {
+      await Promise.all(sources.map((source) => source.stop()));
+    },
+  };
+}
+
+function startStreamSource(options: EventSourceOptions, redis: Redis): RunningEventSource {
+  const { stream, log, blockMs = 1000 } = options;
   let stopped = false;
   let lastId: string | undefined;
   let markStarted: () => void = () => undefined;

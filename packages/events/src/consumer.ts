@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { eventsStream, parseEventFields, type DomainEvent } from './event.js';
+import { eventPartitions, partitionStreams, type EventsRedis } from './partitions.js';
 
 export interface ConsumerOptions {
-  redis: Redis;
+  redis: EventsRedis;
   /** Consumer group: one per read model (`search-indexer`, `semantic-indexer`, ...). */
   group: string;
   /** This process's name inside the group; a restarted process may reuse it. */
@@ -15,6 +15,12 @@ export interface ConsumerOptions {
   handle: (events: DomainEvent[]) => Promise<void>;
   log: Logger;
   stream?: string;
+  /**
+   * Streams the log is split into (default `EVENTS_PARTITIONS`, else 1): the group reads every
+   * partition, each in a loop of its own, so one entity's events (one partition) are handled in
+   * order while different partitions' batches may be handled side by side.
+   */
+  partitions?: number;
   batchSize?: number;
   blockMs?: number;
   /** Deliveries before an event goes to the dead-letter stream with the failure reason. */
@@ -47,7 +53,12 @@ type StreamEntry = [id: string, fields: string[]];
 
 export const deadLetterStream = (stream: string): string => `${stream}:dead`;
 
-async function ensureGroup(redis: Redis, stream: string, group: string, startFrom: string): Promise<void> {
+async function ensureGroup(
+  redis: EventsRedis,
+  stream: string,
+  group: string,
+  startFrom: string,
+): Promise<void> {
   try {
     await redis.xgroup('CREATE', stream, group, startFrom, 'MKSTREAM');
   } catch (error) {
@@ -62,13 +73,28 @@ async function ensureGroup(redis: Redis, stream: string, group: string, startFro
  * `isTransient` calls an outage of the store are waited out instead: they never dead-letter.
  */
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
+  const streams = partitionStreams(options.stream ?? eventsStream(), options.partitions ?? eventPartitions());
+  if (streams.length === 1) return startStreamConsumer(options, streams[0]!);
+  const consumers = await Promise.all(streams.map((stream) => startStreamConsumer(options, stream)));
+  return {
+    lag: async () => (await Promise.all(consumers.map((c) => c.lag()))).reduce((sum, lag) => sum + lag, 0),
+    drained: async () => {
+      await Promise.all(consumers.map((c) => c.drained()));
+    },
+    stop: async () => {
+      await Promise.all(consumers.map((c) => c.stop()));
+    },
+  };
+}
+
+/** The consumer-group loop of one stream (one partition of the log). */
+async function startStreamConsumer(options: ConsumerOptions, stream: string): Promise<RunningConsumer> {
   const {
     redis: shared,
     group,
     consumer,
     handle,
     log,
-    stream = eventsStream(),
     batchSize = 200,
     blockMs = 1000,
     maxDeliveries = 5,

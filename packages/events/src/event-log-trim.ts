@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { deadLetterStream } from './consumer.js';
+import type { EventsRedis } from './partitions.js';
 
 /** A stream entry id (`<ms>-<seq>`) as two numbers, for comparing ids. */
 type EntryId = readonly [ms: number, seq: number];
@@ -57,7 +57,7 @@ const isMissingStream = (error: unknown): boolean => /no such key/i.test(String(
  * pending (delivered, not acknowledged: XPENDING), else the entry after its last-delivered-id (XINFO
  * GROUPS). Empty when the stream or its groups do not exist.
  */
-export async function groupPositions(redis: Redis, stream: string): Promise<GroupPosition[]> {
+export async function groupPositions(redis: EventsRedis, stream: string): Promise<GroupPosition[]> {
   let groups: InfoReply[];
   try {
     groups = (await redis.xinfo('GROUPS', stream)) as InfoReply[];
@@ -95,7 +95,10 @@ export async function groupPositions(redis: Redis, stream: string): Promise<Grou
  * before the XTRIM is still safe when it runs. A stream without groups is left alone: nobody has
  * said where they read from. A read model added later starts from its `reindex`, not from the log.
  */
-export async function trimEventLog(redis: Redis, options: EventLogTrimOptions): Promise<EventLogTrimResult> {
+export async function trimEventLog(
+  redis: EventsRedis,
+  options: EventLogTrimOptions,
+): Promise<EventLogTrimResult> {
   const { stream, deadLetterRetentionMs, approximate = true } = options;
   const positions = await groupPositions(redis, stream);
   let slowest: GroupPosition | null = null;

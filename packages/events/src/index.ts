@@ -4,3 +4,4 @@ export * from './consumer.js';
 export * from './version-guard.js';
 export * from './event-log-trim.js';
 export * from './redis-eviction-policy.js';
+export * from './partitions.js';

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { eventFields, eventsStream, type DomainEvent } from './event.js';
 import { trimEventLog, type EventLogTrimResult } from './event-log-trim.js';
+import { eventPartitions, partitionOf, partitionStreams, type EventsRedis } from './partitions.js';
 
 /** Where a subgraph keeps events written in the same transaction as its changes. */
 export interface Outbox {
@@ -36,7 +36,7 @@ export interface HousekeepingResult extends EventLogTrimResult {
 
 export interface RelayOptions {
   outbox: Outbox;
-  redis: Redis;
+  redis: EventsRedis;
   log: Logger;
   /** Poll interval while events are coming in, and the shortest gap between two polls (100 ms). */
   intervalMs?: number;
@@ -50,6 +50,8 @@ export interface RelayOptions {
   nudgeWindowMs?: number;
   batchSize?: number;
   stream?: string;
+  /** Streams the log is split into by entity (default `EVENTS_PARTITIONS`, else 1: `stream` alone). */
+  partitions?: number;
   /** Trims the stream and purges the outbox on a timer (see EventLogHousekeeping); off when absent. */
   housekeeping?: EventLogHousekeeping;
 }
@@ -98,8 +100,10 @@ export function startOutboxRelay({
   nudgeWindowMs = 1000,
   batchSize = 500,
   stream = eventsStream(),
+  partitions = eventPartitions(),
   housekeeping,
 }: RelayOptions): RunningRelay {
+  const streams = partitionStreams(stream, partitions);
   const longestIdleMs = Math.max(intervalMs, idleIntervalMs);
   let running: Promise<number> = Promise.resolve(0);
   let stopped = false;
@@ -125,11 +129,23 @@ export function startOutboxRelay({
   const publishBatch = async (): Promise<number> => {
     const events = await outbox.pending(batchSize);
     if (events.length === 0) return 0;
-    const pipeline = redis.pipeline();
-    for (const event of events) pipeline.xadd(stream, '*', ...eventFields(event));
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed) throw failed[0];
+    // Each entity's events to its partition, in outbox order; one pipeline per partition (a
+    // cluster pipeline must stay on one slot). Marked published only once every partition took
+    // its share: a failure republishes the batch (at-least-once, consumers deduplicate).
+    const byPartition = new Map<number, DomainEvent[]>();
+    for (const event of events) {
+      const partition = partitionOf(event.entity, event.entityId, streams.length);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), event]);
+    }
+    await Promise.all(
+      [...byPartition].map(async ([partition, share]) => {
+        const pipeline = redis.pipeline();
+        for (const event of share) pipeline.xadd(streams[partition]!, '*', ...eventFields(event));
+        const results = await pipeline.exec();
+        const failed = results?.find(([error]) => error);
+        if (failed) throw failed[0];
+      }),
+    );
     await outbox.markPublished(events.map((event) => event.eventId));
     return events.length;
   };
@@ -146,21 +162,38 @@ export function startOutboxRelay({
 
   const housekeepOnce = async (): Promise<HousekeepingResult | null> => {
     if (!housekeeping || housekeeping.intervalMs <= 0) return null;
-    const trim = await trimEventLog(redis, {
-      stream,
-      deadLetterRetentionMs: housekeeping.deadLetterRetentionMs,
-    });
+    const trims: EventLogTrimResult[] = [];
+    for (const partition of streams) {
+      const result = await trimEventLog(redis, {
+        stream: partition,
+        deadLetterRetentionMs: housekeeping.deadLetterRetentionMs,
+      });
+      trims.push(result);
+      if (result.slowest && result.length > (housekeeping.warnLength ?? 1_000_000))
+        log.warn(
+          {
+            stream: partition,
+            length: result.length,
+            group: result.slowest.group,
+            needsFrom: result.slowest.needsFrom,
+          },
+          'event stream stays long: a consumer group is far behind (or gone; delete its group)',
+        );
+    }
+    // One partition: its result as it is. Several: the sums, and the slowest group of the longest.
+    const longest = trims.reduce((a, b) => (b.length > a.length ? b : a));
+    const trim: EventLogTrimResult = {
+      trimmed: trims.reduce((sum, t) => sum + t.trimmed, 0),
+      deadLettersTrimmed: trims.reduce((sum, t) => sum + t.deadLettersTrimmed, 0),
+      length: trims.reduce((sum, t) => sum + t.length, 0),
+      slowest: longest.slowest,
+    };
     const outboxPurged =
       (await outbox.purgePublished?.(
         new Date(Date.now() - housekeeping.outboxRetentionMs),
         housekeeping.outboxPurgeBatch,
       )) ?? 0;
-    if (trim.slowest && trim.length > (housekeeping.warnLength ?? 1_000_000))
-      log.warn(
-        { stream, length: trim.length, group: trim.slowest.group, needsFrom: trim.slowest.needsFrom },
-        'event stream stays long: a consumer group is far behind (or gone; delete its group)',
-      );
-    else if (trim.trimmed + trim.deadLettersTrimmed + outboxPurged > 0)
+    if (trim.trimmed + trim.deadLettersTrimmed + outboxPurged > 0)
       log.debug({ stream, ...trim, outboxPurged }, 'event log trimmed');
     return { ...trim, outboxPurged };
   };

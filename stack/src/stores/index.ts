@@ -5,10 +5,20 @@ import { neo4j } from './neo4j.js';
 import { opensearch } from './opensearch.js';
 import { postgres } from './postgres.js';
 import { redis } from './redis.js';
+import { redisCluster } from './redis-cluster.js';
 import { weaviate } from './weaviate.js';
 
 /** Every store of the stack, in the order tables print them. */
-export const stores: StoreDef[] = [postgres, redis, ferretdb, neo4j, opensearch, weaviate, influxdb];
+export const stores: StoreDef[] = [
+  postgres,
+  redis,
+  ferretdb,
+  neo4j,
+  opensearch,
+  weaviate,
+  influxdb,
+  redisCluster,
+];
 
 export function storeNamed(name: string): StoreDef {
   const store = stores.find((candidate) => candidate.name === name);
