@@ -3,16 +3,21 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { Redis } from 'ioredis';
 import { parse, type GraphQLSchema } from 'graphql';
 import { createLogger, reachableHost, redisUrls, type Logger } from '@aetherial/subgraph-kit';
-import { checkEvictionPolicy, eventsStream, type RunningConsumer } from '@aetherial/events';
+import {
+  checkEvictionPolicy,
+  connectEventsRedis,
+  eventsStream,
+  oneNodeUrl,
+  type RunningConsumer,
+} from '@aetherial/events';
 import { tokenVerifier } from './auth.js';
 import { RedisApqStore } from './cache/apq-store.js';
 import { startCacheInvalidator } from './cache/invalidator.js';
 import { responseCachePlugin } from './cache/response-cache-plugin.js';
 import { ResponseStore } from './cache/response-store.js';
-import { createCacheRedis, oneNodeUrl } from './cache/resilient-redis.js';
+import { createCacheRedis } from './cache/resilient-redis.js';
 import { checkGatewaySecrets, subgraphUrlOverride, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SubgraphDataSource } from './datasource.js';
@@ -56,7 +61,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   // The cache Redis should evict (warned); the events Redis must not (production refuses).
   await checkEvictionPolicy({ url: oneNodeUrl(redisOf.cache), role: 'cache', production, log });
   if (config.GATEWAY_CACHE || config.GATEWAY_SUBSCRIPTIONS)
-    await checkEvictionPolicy({ url: redisOf.events, role: 'events', production, log });
+    await checkEvictionPolicy({ url: oneNodeUrl(redisOf.events), role: 'events', production, log });
   const cacheRedis = createCacheRedis(redisOf.cache, config.GATEWAY_REDIS_TIMEOUT_MS, log);
   const store = new ResponseStore(cacheRedis);
 
@@ -162,7 +167,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   // Domain events invalidate the shared cache; a dead Redis only delays this, it never fails start-up.
   let invalidator: RunningConsumer | undefined;
   let stopping = false;
-  const eventsRedis = new Redis(redisOf.events, { lazyConnect: true, maxRetriesPerRequest: null });
+  const eventsRedis = connectEventsRedis(redisOf.events, { lazyConnect: true, maxRetriesPerRequest: null });
   eventsRedis.on('error', () => undefined);
   const startInvalidator = async () => {
     while (config.GATEWAY_CACHE && !invalidator && !stopping) {
@@ -205,7 +210,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         perProcess: config.GATEWAY_MAX_SUBSCRIPTIONS,
         maxQueued: config.GATEWAY_SUBSCRIPTION_QUEUE,
       },
-      redis: new Redis(redisOf.events, { maxRetriesPerRequest: null }).on('error', () => undefined),
+      redis: connectEventsRedis(redisOf.events, { maxRetriesPerRequest: null }).on('error', () => undefined),
       stream: eventsStream(),
       log,
       registry: metrics.registry,

@@ -1,5 +1,5 @@
-import { ReplyError, type Redis } from 'ioredis';
-import { startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
+import { ReplyError } from 'ioredis';
+import { startConsumer, type DomainEvent, type RunningConsumer, type EventsRedis } from '@aetherial/events';
 import { cacheTag, type Logger } from '@aetherial/subgraph-kit';
 import type { ResponseStore } from './response-store.js';
 
@@ -27,7 +27,7 @@ export function tagsForEvent(event: DomainEvent): string[] {
  * stay cached for its whole maxAge; the second drop bounds that window.
  */
 export function startCacheInvalidator(options: {
-  redis: Redis;
+  redis: EventsRedis;
   store: ResponseStore;
   consumer: string;
   log: Logger;

@@ -1,5 +1,10 @@
-import type { Redis } from 'ioredis';
-import { eventPartitions, parseEventFields, partitionStreams, type DomainEvent } from '@aetherial/events';
+import {
+  eventPartitions,
+  parseEventFields,
+  partitionStreams,
+  type DomainEvent,
+  type EventsRedis,
+} from '@aetherial/events';
 import type { Logger } from '@aetherial/subgraph-kit';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -24,7 +29,7 @@ function typeOf(fields: string[]): string | undefined {
  * is skipped before its JSON is parsed.
  */
 export interface EventSourceOptions {
-  redis: Redis;
+  redis: EventsRedis;
   stream: string;
   /** Partitions of the event log (default `EVENTS_PARTITIONS`, else 1): one reader each. */
   partitions?: number;
@@ -51,7 +56,7 @@ export function startEventSource(options: EventSourceOptions): RunningEventSourc
   };
 }
 
-function startStreamSource(options: EventSourceOptions, redis: Redis): RunningEventSource {
+function startStreamSource(options: EventSourceOptions, redis: EventsRedis): RunningEventSource {
   const { stream, log, blockMs = 1000 } = options;
   let stopped = false;
   let lastId: string | undefined;

@@ -1,6 +1,6 @@
+import type { EventsRedis } from '@aetherial/events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Redis } from 'ioredis';
 import type { Logger } from '@aetherial/subgraph-kit';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
@@ -37,7 +37,7 @@ export function startSubscriptions(options: {
   executeOperation: ExecuteOperation;
   checkOperation: OperationCheck;
   limits: SubscriptionLimits;
-  redis: Redis;
+  redis: EventsRedis;
   stream: string;
   log: Logger;
   registry: Registry;

@@ -6,6 +6,7 @@ import { deadLetterStream, startConsumer, type RunningConsumer } from '../src/co
 import { parseEventFields, type DomainEvent } from '../src/event.js';
 import { eventPartitions, partitionOf, partitionStreams } from '../src/partitions.js';
 import { startOutboxRelay, type Outbox } from '../src/relay.js';
+import { clusterAddress, connectEventsRedis, oneNodeUrl } from '../src/redis-connection.js';
 
 /**
  * The event log split into partitions by entity, on the stack's Redis Cluster
@@ -92,6 +93,76 @@ describe('partitions', () => {
   it('refuses a partition count that is not a whole number, naming EVENTS_PARTITIONS', () => {
     for (const bad of ['0', '-2', '1.5', 'three'])
       expect(() => eventPartitions(bad)).toThrow(/EVENTS_PARTITIONS/);
+  });
+});
+
+describe('the events Redis URL', () => {
+  it('names one Redis (redis://) or a cluster (redis+cluster://, its seeds and credentials)', () => {
+    expect(clusterAddress('redis://127.0.0.1:6379')).toBeNull();
+    expect(
+      clusterAddress('redis+cluster://app:s%40cret@10.0.0.1:7001?seeds=10.0.0.2:7002,10.0.0.3:7003'),
+    ).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7001 },
+        { host: '10.0.0.2', port: 7002 },
+        { host: '10.0.0.3', port: 7003 },
+      ],
+      firstNodeUrl: 'redis://app:s%40cret@10.0.0.1:7001',
+      username: 'app',
+      password: 's@cret',
+    });
+    expect(oneNodeUrl('redis+cluster://10.0.0.1:7001?seeds=10.0.0.2:7002')).toBe('redis://10.0.0.1:7001');
+    expect(oneNodeUrl('redis://10.0.0.1:6379/2')).toBe('redis://10.0.0.1:6379/2');
+    expect(() => clusterAddress('redis+cluster://10.0.0.1:7001?seeds=nohost')).toThrow(
+      /seed "nohost" is not host:port/,
+    );
+  });
+
+  it('connects every process the same way: a plain client for redis://, the cluster client for redis+cluster://', () => {
+    const single = connectEventsRedis('redis://127.0.0.1:6379', { lazyConnect: true });
+    const clustered = connectEventsRedis('redis+cluster://127.0.0.1:7001', { lazyConnect: true });
+    expect(single).toBeInstanceOf(Redis);
+    expect(clustered).toBeInstanceOf(Cluster);
+    single.disconnect();
+    clustered.disconnect();
+  });
+});
+
+describe.skipIf(!cluster)('a relay and a consumer connected by URL to the cluster', () => {
+  it('publish and read the partitioned log through connectEventsRedis', async () => {
+    const url = clusterUrl.toString();
+    const stream = `events-test:by-url:${randomUUID()}`;
+    const streams = partitionStreams(stream, 3);
+    const publisher = connectEventsRedis(url, { maxRetriesPerRequest: 3 });
+    const reader = connectEventsRedis(url, { maxRetriesPerRequest: null });
+    const outbox = new MemoryOutbox();
+    const events = Array.from({ length: 30 }, (_, n) => event(`entity-${n % 10}`, Math.floor(n / 10) + 1));
+    outbox.commit(...events);
+    const relay = startOutboxRelay({ outbox, redis: publisher, log, stream, partitions: 3, intervalMs: 20 });
+    const seen: string[] = [];
+    const consumer = await startConsumer({
+      redis: reader,
+      stream,
+      partitions: 3,
+      group: 'by-url',
+      consumer: 'one',
+      log,
+      startFrom: '0',
+      blockMs: 200,
+      handle: async (batch) => {
+        for (const delivered of batch) seen.push(delivered.eventId);
+      },
+    });
+    try {
+      await expect.poll(() => seen.length, { timeout: 15_000 }).toBe(events.length);
+      expect(new Set(seen)).toEqual(new Set(events.map((e) => e.eventId)));
+    } finally {
+      await consumer.stop();
+      await relay.stop();
+      for (const key of [...streams, ...streams.map(deadLetterStream)]) await cluster?.del(key);
+      publisher.disconnect();
+      reader.disconnect();
+    }
   });
 });
 

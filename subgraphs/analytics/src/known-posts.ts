@@ -1,5 +1,4 @@
-import type { DomainEvent } from '@aetherial/events';
-import type { Redis } from 'ioredis';
+import type { DomainEvent, EventsRedis } from '@aetherial/events';
 
 /**
  * The posts analytics accepts views for, kept in a Redis hash (post id → version, negative once
@@ -30,7 +29,7 @@ export function postChanges(events: readonly DomainEvent[]): [string, number][] 
 }
 
 export async function applyPostChanges(
-  redis: Redis,
+  redis: EventsRedis,
   key: string,
   changes: readonly [string, number][],
 ): Promise<void> {

@@ -1,6 +1,5 @@
-import { startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
+import { startConsumer, type DomainEvent, type RunningConsumer, type EventsRedis } from '@aetherial/events';
 import type { Point } from '@influxdata/influxdb-client';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ID_PATTERN } from './ids.js';
@@ -137,7 +136,7 @@ export function eventPoints(event: DomainEvent): Point[] {
 export interface RecorderOptions {
   influx: Influx;
   /** The consumer reads on a duplicate of it (blocking reads) and the lag on it. */
-  redis: Redis;
+  redis: EventsRedis;
   log: Logger;
   stream: string;
   group: string;

@@ -1,5 +1,5 @@
 import { defineSubgraph, redisUrls, registerConsumerLag, storeRequestCounter } from '@aetherial/subgraph-kit';
-import { Redis } from 'ioredis';
+import { connectEventsRedis } from '@aetherial/events';
 import type { AnalyticsConfig } from './config.js';
 import type { AnalyticsContext } from './context.js';
 import { Influx, routeClientLog } from './influx.js';
@@ -24,7 +24,10 @@ export const analyticsSubgraph = defineSubgraph({
     routeClientLog(log);
     const influx = new Influx(config, storeRequestCounter(metrics, 'influxdb'));
     const store = new AnalyticsStore(influx);
-    const redis = new Redis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: null });
+    const redis = connectEventsRedis(redisUrls(config).events, {
+      lazyConnect: false,
+      maxRetriesPerRequest: null,
+    });
     redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
     const views = new ViewRecorder({
       redis,

@@ -1,5 +1,5 @@
+import type { EventsRedis } from '@aetherial/events';
 import { badUserInput, graphQLError } from '@aetherial/subgraph-kit';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ViewInput } from './generated/graphql.js';
 import { isEntityId } from './ids.js';
@@ -20,7 +20,7 @@ export interface ViewOutcome {
 }
 
 export interface ViewRecorderOptions {
-  redis: Redis;
+  redis: EventsRedis;
   store: AnalyticsStore;
   /** Prefix of this database's Redis keys (known posts, dedupe marks, rate limits). */
   keyPrefix: string;

@@ -1,11 +1,10 @@
-import { checkEvictionPolicy, startOutboxRelay } from '@aetherial/events';
+import { checkEvictionPolicy, connectEventsRedis, oneNodeUrl, startOutboxRelay } from '@aetherial/events';
 import {
   defineSubgraph,
   eventLogHousekeeping,
   redisUrls,
   storeRequestCounter,
 } from '@aetherial/subgraph-kit';
-import { Redis } from 'ioredis';
 import type { ContentConfig } from './config.js';
 import type { ContentContext } from './context.js';
 import { createLoaders } from './loaders.js';
@@ -29,7 +28,12 @@ export const contentSubgraph = defineSubgraph({
     if (options.relay ?? true) {
       // Before any store is touched: production refuses an events Redis that may evict the stream.
       const production = config.NODE_ENV === 'production';
-      await checkEvictionPolicy({ url: redisUrls(config).events, role: 'events', production, log });
+      await checkEvictionPolicy({
+        url: oneNodeUrl(redisUrls(config).events),
+        role: 'events',
+        production,
+        log,
+      });
     }
     const store = await connectStore(config.MONGODB_URL, {
       ...storeOptions,
@@ -38,7 +42,9 @@ export const contentSubgraph = defineSubgraph({
     });
     log.info({ batchReads: store.batchReads }, 'content store connected');
     const redis =
-      (options.relay ?? true) ? new Redis(redisUrls(config).events, { maxRetriesPerRequest: 3 }) : null;
+      (options.relay ?? true)
+        ? connectEventsRedis(redisUrls(config).events, { maxRetriesPerRequest: 3 })
+        : null;
     return {
       store,
       outbox: new ContentOutbox(store),

@@ -1,4 +1,4 @@
-import { checkEvictionPolicy, startOutboxRelay } from '@aetherial/events';
+import { checkEvictionPolicy, connectEventsRedis, oneNodeUrl, startOutboxRelay } from '@aetherial/events';
 import {
   defineSubgraph,
   eventLogHousekeeping,
@@ -6,7 +6,6 @@ import {
   requireSetting,
   storeRequestCounter,
 } from '@aetherial/subgraph-kit';
-import { Redis } from 'ioredis';
 import { tokenIssuer } from './auth.js';
 import type { CoreConfig } from './config.js';
 import { coreContextFactory } from './context.js';
@@ -31,7 +30,12 @@ export const coreSubgraph = defineSubgraph({
     if (config.CORE_OUTBOX_RELAY) {
       // Before any store is touched: production refuses an events Redis that may evict the stream.
       const production = config.NODE_ENV === 'production';
-      await checkEvictionPolicy({ url: redisUrls(config).events, role: 'events', production, log });
+      await checkEvictionPolicy({
+        url: oneNodeUrl(redisUrls(config).events),
+        role: 'events',
+        production,
+        log,
+      });
     }
     if (config.CORE_MIGRATE_ON_START) {
       await migrate({ databaseUrl: config.CORE_DATABASE_URL, log: (message) => log.info(message) });
@@ -45,7 +49,7 @@ export const coreSubgraph = defineSubgraph({
     const outbox = createOutbox(db);
     // The relay publishes on it; without the relay no Redis connection is made.
     const redis = config.CORE_OUTBOX_RELAY
-      ? new Redis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: 3 })
+      ? connectEventsRedis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: 3 })
       : null;
     redis?.on('error', (error) => log.debug({ err: error }, 'redis error'));
     return {

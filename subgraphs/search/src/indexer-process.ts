@@ -1,5 +1,5 @@
 import { redisUrls } from '@aetherial/subgraph-kit';
-import { Redis } from 'ioredis';
+import { connectEventsRedis } from '@aetherial/events';
 import type { Logger } from 'pino';
 import type { SearchConfig } from './config.js';
 import { createEngine } from './engine/select.js';
@@ -20,7 +20,7 @@ const RETRY_MS = 2000;
  */
 export function startIndexerProcess(config: SearchConfig, log: Logger): IndexerProcess {
   const engine = createEngine(config);
-  const redis = new Redis(redisUrls(config).events, { lazyConnect: false });
+  const redis = connectEventsRedis(redisUrls(config).events, { lazyConnect: false });
   const indexerLog = log.child({ component: 'indexer' });
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;

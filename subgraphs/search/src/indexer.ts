@@ -1,5 +1,4 @@
-import { startConsumer, type DomainEvent } from '@aetherial/events';
-import type { Redis } from 'ioredis';
+import { startConsumer, type DomainEvent, type EventsRedis } from '@aetherial/events';
 import type { Logger } from 'pino';
 import { ensureIndex, writeTargets } from './aliases.js';
 import {
@@ -14,7 +13,7 @@ export const INDEXER_GROUP = 'search-indexer';
 
 export interface IndexerOptions {
   engine: SearchEngine;
-  redis: Redis;
+  redis: EventsRedis;
   alias: string;
   definition: IndexDefinition;
   log: Logger;

@@ -5,9 +5,9 @@ import {
   startConsumer,
   type DomainEvent,
   type RunningConsumer,
+  type EventsRedis,
 } from '@aetherial/events';
 import type { Logger } from '@aetherial/subgraph-kit';
-import type { Redis } from 'ioredis';
 import type { Embedder } from './embedder.js';
 import { embeddingText, postFromEvent, type IndexedPost } from './indexed-post.js';
 import type { PostIndex, StoredGuard, Tombstone } from './store.js';
@@ -123,7 +123,7 @@ export function createEventHandler(index: PostIndex, embedder: Embedder, log: Lo
 }
 
 export interface IndexerOptions {
-  redis: Redis;
+  redis: EventsRedis;
   index: PostIndex;
   embedder: Embedder;
   log: Logger;

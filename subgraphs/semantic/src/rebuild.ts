@@ -1,6 +1,5 @@
-import { parseEventFields, type DomainEvent } from '@aetherial/events';
+import { parseEventFields, type DomainEvent, type EventsRedis } from '@aetherial/events';
 import type { Logger } from '@aetherial/subgraph-kit';
-import type { Redis } from 'ioredis';
 import type { WeaviateClient } from 'weaviate-client';
 import {
   aliasTarget,
@@ -23,7 +22,7 @@ export interface RebuildOptions {
   embedder: Embedder;
   log: Logger;
   /** The events stream, to catch up with changes made while the rebuild ran. */
-  redis: Redis;
+  redis: EventsRedis;
   stream: string;
   batchSize?: number;
   /** Keep the collection the alias pointed at before (default: drop it after the switch). */
@@ -41,14 +40,14 @@ export interface RebuildResult {
 type StreamEntry = [id: string, fields: string[]];
 
 /** The id of the newest entry in the stream ('0-0' when empty): events after it are "new". */
-async function streamEnd(redis: Redis, stream: string): Promise<string> {
+async function streamEnd(redis: EventsRedis, stream: string): Promise<string> {
   const [last] = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as StreamEntry[];
   return last?.[0] ?? '0-0';
 }
 
 /** Applies every event after `fromId` to `index`; returns the id of the last one applied. */
 async function replaySince(
-  redis: Redis,
+  redis: EventsRedis,
   stream: string,
   fromId: string,
   handle: (events: DomainEvent[]) => Promise<unknown>,

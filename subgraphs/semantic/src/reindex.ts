@@ -1,6 +1,5 @@
-import { eventsStream } from '@aetherial/events';
+import { connectEventsRedis, eventsStream } from '@aetherial/events';
 import { createLogger, redisUrls } from '@aetherial/subgraph-kit';
-import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { loadSemanticConfig } from './config.js';
 import { aliasTarget, collectionModelTag, modelTag } from './collection-schema.js';
@@ -19,7 +18,7 @@ async function main(): Promise<void> {
   const config = loadSemanticConfig();
   const log = createLogger('semantic-reindex', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 10_000 });
-  const redis = new Redis(redisUrls(config).events, { maxRetriesPerRequest: 3 });
+  const redis = connectEventsRedis(redisUrls(config).events, { maxRetriesPerRequest: 3 });
   const client = await connectWeaviate(config);
   try {
     const embedder = defaultEmbedder();

@@ -1,6 +1,5 @@
-import type { RunningConsumer } from '@aetherial/events';
+import { connectEventsRedis, type RunningConsumer } from '@aetherial/events';
 import { redisUrls, type Logger } from '@aetherial/subgraph-kit';
-import { Redis } from 'ioredis';
 import type { SemanticConfig } from './config.js';
 import type { Embedder } from './embedder.js';
 import { startIndexer } from './indexer.js';
@@ -19,7 +18,10 @@ export async function startConfiguredIndexer(
   embedder: Embedder,
   log: Logger,
 ): Promise<RunningIndexer> {
-  const redis = new Redis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: null });
+  const redis = connectEventsRedis(redisUrls(config).events, {
+    lazyConnect: false,
+    maxRetriesPerRequest: null,
+  });
   try {
     const consumer = await startIndexer({
       redis,

@@ -1,5 +1,10 @@
-import { isDeletion, startConsumer, type DomainEvent, type RunningConsumer } from '@aetherial/events';
-import type { Redis } from 'ioredis';
+import {
+  isDeletion,
+  startConsumer,
+  type DomainEvent,
+  type RunningConsumer,
+  type EventsRedis,
+} from '@aetherial/events';
 import { isRetryableError } from 'neo4j-driver';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -82,7 +87,7 @@ export const isNeo4jOutage = (error: unknown): boolean => isRetryableError(error
 export interface ProjectorOptions {
   graph: Graph;
   /** The consumer reads on a duplicate of it (blocking reads) and the lag on it. */
-  redis: Redis;
+  redis: EventsRedis;
   log: Logger;
   stream: string;
   group: string;

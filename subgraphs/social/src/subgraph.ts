@@ -1,6 +1,5 @@
-import { startOutboxRelay } from '@aetherial/events';
+import { connectEventsRedis, startOutboxRelay } from '@aetherial/events';
 import { defineSubgraph, redisUrls, registerConsumerLag, storeRequestCounter } from '@aetherial/subgraph-kit';
-import { Redis } from 'ioredis';
 import type { SocialConfig } from './config.js';
 import type { SocialContext } from './context.js';
 import { createLoaders } from './loaders.js';
@@ -29,7 +28,7 @@ export const socialSubgraph = defineSubgraph({
     // The relay publishes on it, the projector reads on a duplicate of it.
     const redis =
       config.SOCIAL_RELAY || config.SOCIAL_PROJECTOR
-        ? new Redis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: null })
+        ? connectEventsRedis(redisUrls(config).events, { lazyConnect: false, maxRetriesPerRequest: null })
         : undefined;
     const close = async () => {
       redis?.disconnect();
