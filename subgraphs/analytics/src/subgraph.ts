@@ -1,5 +1,5 @@
 import { defineSubgraph, redisUrls, registerConsumerLag, storeRequestCounter } from '@aetherial/subgraph-kit';
-import { connectEventsRedis } from '@aetherial/events';
+import { clusterAddress, connectEventsRedis } from '@aetherial/events';
 import type { AnalyticsConfig } from './config.js';
 import type { AnalyticsContext } from './context.js';
 import { Influx, routeClientLog } from './influx.js';
@@ -10,9 +10,17 @@ import { ensureSchema } from './rollups.js';
 import { AnalyticsStore } from './store.js';
 import { ViewRecorder } from './views.js';
 
-/** Redis keys of one InfluxDB database (known posts, view marks, rate limits) live under this prefix. */
-export const redisKeyPrefix = (config: Pick<AnalyticsConfig, 'INFLUXDB_DATABASE'>): string =>
-  `analytics:${config.INFLUXDB_DATABASE}`;
+/**
+ * Redis keys of one InfluxDB database (known posts, view marks, rate limits) live under this prefix.
+ * On a Redis Cluster it is a hash tag: a batch of views reads the known posts and sets its marks in
+ * one pipeline, which a cluster runs only within one slot.
+ */
+export const redisKeyPrefix = (
+  config: Pick<AnalyticsConfig, 'INFLUXDB_DATABASE' | 'REDIS_URL' | 'EVENTS_REDIS_URL'>,
+): string => {
+  const prefix = `analytics:${config.INFLUXDB_DATABASE}`;
+  return clusterAddress(redisUrls(config).events) ? `{${prefix}}` : prefix;
+};
 
 /** The analytics subgraph: activity over time in InfluxDB, and the recorder of domain events. */
 export const analyticsSubgraph = defineSubgraph({
