@@ -7,7 +7,9 @@
  * in-memory outbox, batches of 500, pipelined XADD) while `--groups` consumer groups read them
  * (batches of 200, a handler that does nothing) and acknowledge. Measured twice, with the relay's
  * housekeeping trimming every second and with it off: events/s published, events/s until every group
- * has acknowledged everything, the longest stream seen and the length left at the end.
+ * has acknowledged everything, the longest stream seen and the length left at the end. Then, when
+ * the stack's Redis Cluster runs (`npm run stack -- up redis-cluster`; `REDIS_CLUSTER_URL`), the
+ * same with trimming on the cluster, the log in `--partitions` (3) partitions.
  * Prints a markdown table and writes it to test/bench/results/event-log-<ISO time>.md.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,9 +20,12 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import {
+  connectEventsRedis,
+  partitionStreams,
   startConsumer,
   startOutboxRelay,
   type DomainEvent,
+  type EventsRedis,
   type EventLogHousekeeping,
   type Outbox,
 } from '../../../packages/events/src/index.js';
@@ -29,7 +34,11 @@ import { describeMachine, markdownTable } from '../report.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '100000' }, groups: { type: 'string', default: '3' } },
+  options: {
+    events: { type: 'string', default: '100000' },
+    groups: { type: 'string', default: '3' },
+    partitions: { type: 'string', default: '3' },
+  },
 });
 const total = Number(values.events);
 const groupCount = Number(values.groups);
@@ -57,8 +66,11 @@ const makeEvents = (): DomainEvent[] =>
     payload: { id: `post-${i % 1000}`, title: `title ${i}`, tags: ['bench'], status: 'PUBLISHED' },
   }));
 
-async function run(redis: Redis, trimming: boolean) {
+async function run(redis: EventsRedis, backend: string, trimming: boolean, partitions = 1) {
   const stream = `aetherial:bench:event-log:${randomUUID()}`;
+  const streams = partitionStreams(stream, partitions);
+  const length = async () =>
+    (await Promise.all(streams.map((key) => redis.xlen(key)))).reduce((a, b) => a + b, 0);
   const housekeeping: EventLogHousekeeping | undefined = trimming
     ? { intervalMs: 1000, deadLetterRetentionMs: 3_600_000, outboxRetentionMs: 0, outboxPurgeBatch: 1000 }
     : undefined;
@@ -68,6 +80,7 @@ async function run(redis: Redis, trimming: boolean) {
       startConsumer({
         redis,
         stream,
+        partitions,
         log,
         group: `bench-${g}`,
         consumer: 'c1',
@@ -78,10 +91,17 @@ async function run(redis: Redis, trimming: boolean) {
   const events = makeEvents();
   let longest = 0;
   const sampler = setInterval(() => {
-    void redis.xlen(stream).then((length) => (longest = Math.max(longest, length)));
+    void length().then((now) => (longest = Math.max(longest, now)));
   }, 100);
   const started = performance.now();
-  const relay = startOutboxRelay({ outbox: new MemoryOutbox(events), redis, log, stream, housekeeping });
+  const relay = startOutboxRelay({
+    outbox: new MemoryOutbox(events),
+    redis,
+    log,
+    stream,
+    partitions,
+    housekeeping,
+  });
   await relay.flush();
   const published = performance.now();
   // Every group has read and acknowledged everything (lag and pending both 0).
@@ -90,11 +110,12 @@ async function run(redis: Redis, trimming: boolean) {
   const acknowledged = performance.now();
   clearInterval(sampler);
   if (trimming) await relay.housekeep();
-  const left = await redis.xlen(stream);
+  const left = await length();
   await relay.stop();
   await Promise.all(consumers.map((consumer) => consumer.stop()));
-  await redis.del(stream, `${stream}:dead`);
+  for (const key of streams) await redis.del(key, `${key}:dead`);
   return {
+    'Redis, partitions': `${backend}, ${partitions}`,
     trimming: trimming ? 'every 1 s' : 'off',
     'published events/s': Math.round(total / ((published - started) / 1000)),
     'acknowledged by every group, events/s': Math.round(total / ((acknowledged - started) / 1000)),
@@ -107,7 +128,17 @@ const server = await startTestRedis();
 const redis = new Redis(server.url, { maxRetriesPerRequest: null });
 try {
   const load = loadavg()[0]!.toFixed(1);
-  const rows = [await run(redis, true), await run(redis, false)];
+  const rows = [await run(redis, 'one redis-server', true), await run(redis, 'one redis-server', false)];
+  const clusterUrl = process.env.REDIS_CLUSTER_URL ?? 'redis+cluster://127.0.0.1:7001';
+  const cluster = connectEventsRedis(clusterUrl, { maxRetriesPerRequest: null });
+  cluster.on('error', () => undefined);
+  const clusterUp = await Promise.race([
+    cluster.ping().then(() => true),
+    new Promise<boolean>((done) => setTimeout(() => done(false), 3000)),
+  ]);
+  if (clusterUp) rows.push(await run(cluster, '3-master cluster', true, Number(values.partitions)));
+  else console.warn(`no Redis Cluster at ${clusterUrl}: start it with npm run stack -- up redis-cluster`);
+  cluster.disconnect();
   const head = Object.keys(rows[0]!);
   const table = markdownTable(
     head,
@@ -115,7 +146,7 @@ try {
   );
   const machine = describeMachine();
   const report = [
-    `# Event log: ${total} events, ${groupCount} consumer groups, one Redis`,
+    `# Event log: ${total} events, ${groupCount} consumer groups, one Redis and the stack's Redis Cluster`,
     '',
     `${machine.cpus} × ${machine.cpuModel}`,
     `Load average (1 min) at start: ${load}, of 2 cores: other work was running on this machine.`,
