@@ -187,7 +187,8 @@ export function eventQuery(
     );
     const stated = payload.values ?? {};
     const fromEvent = (selection.selectionSet ? fieldsOf(selection.selectionSet, selection.fragments) : [])
-      .filter((field) => field.name.value in stated)
+      // A value the event lacks is read from the entity as usual.
+      .filter((field) => stated[field.name.value] !== undefined)
       .map((field): [string, unknown] => [responseKey(field), stated[field.name.value]]);
     return {
       query: printOnce(selection, shapeOf([[ENTITY_ALIAS, payload.lookup]]), () =>
