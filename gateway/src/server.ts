@@ -9,7 +9,6 @@ import {
   checkEvictionPolicy,
   connectEventsRedis,
   eventsStream,
-  oneNodeUrl,
   type RunningConsumer,
 } from '@aetherial/events';
 import { tokenVerifier } from './auth.js';
@@ -59,9 +58,9 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
   };
   const redisOf = redisUrls(config);
   // The cache Redis should evict (warned); the events Redis must not (production refuses).
-  await checkEvictionPolicy({ url: oneNodeUrl(redisOf.cache), role: 'cache', production, log });
+  await checkEvictionPolicy({ url: redisOf.cache, role: 'cache', production, log });
   if (config.GATEWAY_CACHE || config.GATEWAY_SUBSCRIPTIONS)
-    await checkEvictionPolicy({ url: oneNodeUrl(redisOf.events), role: 'events', production, log });
+    await checkEvictionPolicy({ url: redisOf.events, role: 'events', production, log });
   const cacheRedis = createCacheRedis(redisOf.cache, config.GATEWAY_REDIS_TIMEOUT_MS, log);
   const store = new ResponseStore(cacheRedis);
 

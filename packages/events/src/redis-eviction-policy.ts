@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { oneNodeUrl } from './redis-connection.js';
 
 /**
  * What each Redis role needs from `maxmemory-policy`:
@@ -41,7 +42,8 @@ export async function readEvictionPolicy(
   url: string,
   timeoutMs = 2000,
 ): Promise<EvictionPolicyVerdict | string> {
-  const redis = new Redis(url, {
+  // A cluster's nodes share one configuration here: the URL's first node answers for it.
+  const redis = new Redis(oneNodeUrl(url), {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,

@@ -1,4 +1,4 @@
-import { checkEvictionPolicy, connectEventsRedis, oneNodeUrl, startOutboxRelay } from '@aetherial/events';
+import { checkEvictionPolicy, connectEventsRedis, startOutboxRelay } from '@aetherial/events';
 import {
   defineSubgraph,
   eventLogHousekeeping,
@@ -28,12 +28,7 @@ export const contentSubgraph = defineSubgraph({
     if (options.relay ?? true) {
       // Before any store is touched: production refuses an events Redis that may evict the stream.
       const production = config.NODE_ENV === 'production';
-      await checkEvictionPolicy({
-        url: oneNodeUrl(redisUrls(config).events),
-        role: 'events',
-        production,
-        log,
-      });
+      await checkEvictionPolicy({ url: redisUrls(config).events, role: 'events', production, log });
     }
     const store = await connectStore(config.MONGODB_URL, {
       ...storeOptions,

@@ -1,4 +1,4 @@
-import { checkEvictionPolicy, connectEventsRedis, oneNodeUrl, startOutboxRelay } from '@aetherial/events';
+import { checkEvictionPolicy, connectEventsRedis, startOutboxRelay } from '@aetherial/events';
 import {
   defineSubgraph,
   eventLogHousekeeping,
@@ -30,12 +30,7 @@ export const coreSubgraph = defineSubgraph({
     if (config.CORE_OUTBOX_RELAY) {
       // Before any store is touched: production refuses an events Redis that may evict the stream.
       const production = config.NODE_ENV === 'production';
-      await checkEvictionPolicy({
-        url: oneNodeUrl(redisUrls(config).events),
-        role: 'events',
-        production,
-        log,
-      });
+      await checkEvictionPolicy({ url: redisUrls(config).events, role: 'events', production, log });
     }
     if (config.CORE_MIGRATE_ON_START) {
       await migrate({ databaseUrl: config.CORE_DATABASE_URL, log: (message) => log.info(message) });
