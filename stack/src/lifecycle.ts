@@ -4,7 +4,7 @@ import { contextFor } from './context.js';
 import { memoryMiB } from './memory.js';
 import { isPortFree } from './ports.js';
 import type { StoreDef } from './store.js';
-import { runningPid, startProcess, stopProcess, tailOfLog } from './supervisor.js';
+import { exitOf, runningPid, startProcess, stopProcess, tailOfLog } from './supervisor.js';
 import { isExternal, storeUrl } from './url.js';
 
 export type StoreState = 'started' | 'running' | 'external' | 'stopped' | 'unreachable' | 'failed';
@@ -18,6 +18,17 @@ export interface StoreReport {
 }
 
 export class StackError extends Error {}
+
+/** The store's process ended before it answered (as opposed to answering too late). */
+class ExitedDuringStartUp extends StackError {
+  constructor(
+    message: string,
+    /** "exit code 1", "signal SIGKILL", or "" when this process did not start it. */
+    readonly how: string,
+  ) {
+    super(message);
+  }
+}
 
 async function probeOnce(store: StoreDef, url: URL): Promise<string | undefined> {
   try {
@@ -35,9 +46,11 @@ async function waitReady(store: StoreDef, url: URL, pid: number): Promise<void> 
   let nextNote = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (runningPid(store.name) !== pid) {
-      throw new StackError(
-        `${store.name} exited during start-up.\n${tailOfLog(store.name)}\n` +
+      const how = exitOf(pid);
+      throw new ExitedDuringStartUp(
+        `${store.name} exited during start-up${how ? ` (${how})` : ''}.\n${tailOfLog(store.name)}\n` +
           `retry with: npm run stack -- up ${store.name}`,
+        how ?? '',
       );
     }
     const error = await probeOnce(store, url);
@@ -94,9 +107,18 @@ export async function up(store: StoreDef): Promise<StoreReport> {
   mkdirSync(ctx.storeDir, { recursive: true });
   await store.init?.(ctx, url);
   const started = Date.now();
-  const pid = startProcess(store.name, await store.process(ctx, url));
+  let pid = startProcess(store.name, await store.process(ctx, url));
   ctx.log(`started (pid ${pid}), waiting for readiness`);
-  await waitReady(store, url, pid);
+  try {
+    await waitReady(store, url, pid);
+  } catch (error) {
+    if (!(error instanceof ExitedDuringStartUp)) throw error;
+    // Seen once in CI: FerretDB died right after start with nothing in its log. A second start
+    // tells a passing accident from a real fault (which fails again, with the same message).
+    ctx.log(`exited during start-up${error.how ? ` (${error.how})` : ''}; starting it once more`);
+    pid = startProcess(store.name, await store.process(ctx, url));
+    await waitReady(store, url, pid);
+  }
   await store.afterReady?.(ctx, url);
   ctx.log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return report('started', { pid });

@@ -17,6 +17,14 @@ function userIds(user: string): { uid: number; gid: number } {
   return { uid, gid };
 }
 
+/** How the processes this `up` started ended, by pid: a store that dies silently (a signal) is named so. */
+const exits = new Map<number, string>();
+
+/** How a process started by this process ended ("exit code 1", "signal SIGKILL"), if it has. */
+export function exitOf(pid: number): string | undefined {
+  return exits.get(pid);
+}
+
 /** Starts a store process detached in its own process group, output appended to its log, pid recorded. */
 export function startProcess(name: string, spec: ProcessSpec): number {
   const log = logFile(name);
@@ -33,6 +41,8 @@ export function startProcess(name: string, spec: ProcessSpec): number {
   });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`${name}: could not start ${spec.command}`);
+  const pid = child.pid;
+  child.once('exit', (code, signal) => exits.set(pid, signal ? `signal ${signal}` : `exit code ${code}`));
   child.unref();
   const record: PidRecord = { pid: child.pid, command: spec.command, startedAt: new Date().toISOString() };
   writeFileSync(pidFile(name), JSON.stringify(record));
