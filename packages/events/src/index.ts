@@ -6,3 +6,4 @@ export * from './event-log-trim.js';
 export * from './redis-eviction-policy.js';
 export * from './partitions.js';
 export * from './redis-connection.js';
+export * from './rewind-group.js';
