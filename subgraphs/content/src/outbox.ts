@@ -20,6 +20,7 @@ interface DrainedDocument {
   _id: Types.ObjectId;
   version: number;
   pendingEvents: PendingEvent[];
+  drainedThrough?: number;
 }
 
 interface DrainedComment extends DrainedDocument {
@@ -35,8 +36,11 @@ interface DrainedComment extends DrainedDocument {
  * 2. `pending()` DRAINS when the outbox runs low: copies the embedded events of up to `drainBatch`
  *    documents into `outbox_events` as one batch (outbox-batches.ts; `_id` = event id, so a second
  *    copy is a no-op), then clears them from the documents, guarded by the version read (a write
- *    that came in meanwhile bumped it, and its event stays for next time). It returns whole
- *    batches, oldest first.
+ *    that came in meanwhile bumped it, and its event stays for next time). Where that guard
+ *    missed, the document records the version it was copied through (`drainedThrough`), so the
+ *    next drain copies only the newer events: the older ones may be published and gone from
+ *    `outbox_events` by then, and a copy would publish them twice. It returns whole batches,
+ *    oldest first.
  * 3. The relay XADDs them, then calls `markPublished`, which removes posts whose PostDeleted went
  *    out (and their comments) and deletes the published events and their batch.
  *
@@ -115,17 +119,17 @@ export class ContentOutbox implements Outbox {
   async drain(): Promise<number> {
     const comments = await this.store.comments
       .find({ hasPendingEvents: true })
-      .select({ postId: 1, version: 1, pendingEvents: 1, countedInPost: 1 })
+      .select({ postId: 1, version: 1, pendingEvents: 1, drainedThrough: 1, countedInPost: 1 })
       .limit(this.drainBatch)
       .lean<DrainedComment[]>()
       .exec();
     const posts = await this.store.posts
       .find({ hasPendingEvents: true })
-      .select({ version: 1, pendingEvents: 1 })
+      .select({ version: 1, pendingEvents: 1, drainedThrough: 1 })
       .limit(this.drainBatch)
       .lean<DrainedDocument[]>()
       .exec();
-    const events = [...comments, ...posts].flatMap((doc) => doc.pendingEvents);
+    const events = [...comments, ...posts].flatMap(notYetCopied);
     if (events.length === 0) return 0;
     // Repairs commentCount where addComment died between its insert and its count step; before
     // the clear, so a crash here repeats it rather than skips it.
@@ -181,20 +185,34 @@ export class ContentOutbox implements Outbox {
   }
 }
 
+/** A document's events a drain has not copied yet (versions above its `drainedThrough`). */
+const notYetCopied = (doc: DrainedDocument): PendingEvent[] =>
+  doc.drainedThrough === undefined
+    ? doc.pendingEvents
+    : doc.pendingEvents.filter((event) => event.version > doc.drainedThrough!);
+
 /**
  * Clears the events just copied, unless the document changed since it was read: one updateMany per
- * version read (see grouped-updates.ts), guarded by that version.
+ * version read (see grouped-updates.ts), guarded by that version. Documents the guard missed keep
+ * their events and learn that those up to the version read are copied (`$max`: a slower drain
+ * never moves the mark back).
  */
 async function clearPendingEvents(
   model: Pick<Model<unknown>, 'collection'>,
   documents: readonly DrainedDocument[],
 ): Promise<void> {
   for (const [version, group] of groupedBy(documents, (doc) => doc.version)) {
+    const ids = group.map((doc) => doc._id);
     // hasPendingEvents first: FerretDB pushes that equality down, so only pending documents are read.
-    await model.collection.updateMany(
-      { hasPendingEvents: true, _id: { $in: group.map((doc) => doc._id) }, version },
+    const cleared = await model.collection.updateMany(
+      { hasPendingEvents: true, _id: { $in: ids }, version },
       { $set: { pendingEvents: [], hasPendingEvents: false } },
     );
+    if (cleared.matchedCount < group.length)
+      await model.collection.updateMany(
+        { hasPendingEvents: true, _id: { $in: ids } },
+        { $max: { drainedThrough: version } },
+      );
   }
 }
 

@@ -248,14 +248,48 @@ describe('outbox relay', () => {
     }
     expect(updated).toBe(true);
     const stored = await subgraph.store.posts.findById(post.id).lean().exec();
-    // The clear did not match (version moved on): both events are still on the document, and the
-    // already-copied one is a duplicate next time.
+    // The clear did not match (version moved on): both events are still on the document, marked
+    // copied through the version the drain read.
     expect(stored?.pendingEvents.map((event) => event.type)).toEqual(['PostCreated', 'PostUpdated']);
+    expect(stored?.drainedThrough).toBe(1);
     expect(await publishWith(outbox)).toBe(2);
     expect((await streamEvents()).map((event) => [event.type, event.version])).toEqual([
       ['PostCreated', 1],
       ['PostUpdated', 2],
     ]);
+    expect((await subgraph.store.posts.findById(post.id).lean().exec())?.pendingEvents).toEqual([]);
+  });
+
+  it('publishes an event once when its batch went out before the next drain read the document again', async () => {
+    const post = await createPostAs(gql, alice, { title: 'Racing twice' });
+    const outbox = new ContentOutbox(subgraph.store);
+    let updated = false;
+    const collection = subgraph.store.posts.collection;
+    const originalUpdateMany = collection.updateMany.bind(collection);
+    collection.updateMany = (async (...args: Parameters<typeof originalUpdateMany>) => {
+      if (!updated) {
+        updated = true;
+        dataOf(await gql(UPDATE, { id: post.id, input: { title: 'Racing twice, updated' } }, alice));
+      }
+      return originalUpdateMany(...args);
+    }) as typeof originalUpdateMany;
+    try {
+      await outbox.drain();
+    } finally {
+      collection.updateMany = originalUpdateMany;
+    }
+    // A relay publishes the first batch (PostCreated) and deletes it before any drain runs again,
+    // as a busy relay or a second instance does.
+    const firstBatch = await outbox.pending(1);
+    expect(firstBatch.map((event) => event.type)).toEqual(['PostCreated']);
+    await outbox.markPublished(firstBatch.map((event) => event.eventId));
+    expect(await subgraph.store.outboxEvents.countDocuments()).toBe(0);
+    // The next drain copies only what the first did not: PostUpdated, not PostCreated again.
+    expect(await outbox.drain()).toBe(1);
+    expect((await outbox.pending(100)).map((event) => [event.type, event.version])).toEqual([
+      ['PostUpdated', 2],
+    ]);
+    expect((await subgraph.store.posts.findById(post.id).lean().exec())?.pendingEvents).toEqual([]);
   });
 
   it('removes a deleted post and its comments only after PostDeleted is published', async () => {

@@ -28,6 +28,7 @@ export const commentSchema = new Schema<CommentDocument>(
     version: { type: Number, required: true, min: 1 },
     pendingEvents: { type: [pendingEventSchema], default: [] },
     hasPendingEvents: { type: Boolean, default: false },
+    drainedThrough: { type: Number },
     countedInPost: { type: Boolean, default: false },
   },
   { collection: 'comments', versionKey: false, timestamps: false, autoIndex: true, minimize: false },

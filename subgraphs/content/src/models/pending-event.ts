@@ -28,6 +28,12 @@ export interface CarriesPendingEvents {
    * its SQL backend, so the relay's poll does not decode every document of the collection.
    */
   hasPendingEvents: boolean;
+  /**
+   * The document version up to which a drain copied its events when it could not clear them (a
+   * write came in between): the next drain skips those, so an event whose batch went out meanwhile
+   * is not copied, and published, a second time. Absent until such a race.
+   */
+  drainedThrough?: number;
 }
 
 /** The fields of a domain event, stored alike in documents (pending) and in `outbox_events`. */
@@ -48,4 +54,9 @@ export const pendingEventSchema = new Schema<PendingEvent>(
 );
 
 /** Fields never read by the API: keeps event payloads (and bookkeeping) out of every read. */
-export const withoutOutboxFields = { pendingEvents: 0, hasPendingEvents: 0, countedInPost: 0 } as const;
+export const withoutOutboxFields = {
+  pendingEvents: 0,
+  hasPendingEvents: 0,
+  drainedThrough: 0,
+  countedInPost: 0,
+} as const;

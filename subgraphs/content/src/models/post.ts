@@ -51,6 +51,7 @@ export const postSchema = new Schema<PostDocument>(
     deletedAt: { type: Date, default: null },
     pendingEvents: { type: [pendingEventSchema], default: [] },
     hasPendingEvents: { type: Boolean, default: false },
+    drainedThrough: { type: Number },
   },
   // Timestamps and versions are set by our code: the event payload must carry exactly what is stored.
   { collection: 'posts', versionKey: false, timestamps: false, autoIndex: true, minimize: false },
