@@ -7,3 +7,5 @@ export * from './redis-eviction-policy.js';
 export * from './partitions.js';
 export * from './redis-connection.js';
 export * from './rewind-group.js';
+export * from './log-horizon.js';
+export * from './tombstone-purge.js';

@@ -22,6 +22,13 @@ export const baseConfigSchema = z.object({
   /** Published outbox rows are kept this long (to look into what went out), then deleted in batches. */
   OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   OUTBOX_PURGE_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * How often a read model forgets tombstones no late event can need any more (written before the
+   * oldest event the log still holds; @aetherial/events' purgeTombstones); 0 = never.
+   */
+  TOMBSTONE_PURGE_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** A tombstone is kept at least this long, whatever the log holds. */
+  TOMBSTONE_MIN_AGE_HOURS: z.coerce.number().min(0).default(24),
 });
 
 type BaseConfig = z.infer<typeof baseConfigSchema>;
@@ -61,6 +68,13 @@ export function eventLogHousekeeping(
     outboxPurgeBatch: config.OUTBOX_PURGE_BATCH,
   };
 }
+/** The read models' tombstone purge settings (@aetherial/events' startTombstonePurge) from the environment. */
+export function tombstonePurgeSettings(
+  config: Pick<BaseConfig, 'TOMBSTONE_PURGE_INTERVAL_MS' | 'TOMBSTONE_MIN_AGE_HOURS'>,
+): { intervalMs: number; minAgeMs: number } {
+  return { intervalMs: config.TOMBSTONE_PURGE_INTERVAL_MS, minAgeMs: config.TOMBSTONE_MIN_AGE_HOURS * HOUR_MS };
+}
+
 /**
  * A yes/no setting (`<NAME>_RELAY`, `<NAME>_ALLOW_UNSIGNED`, …): exactly `true` or `false`, the one
  * boolean parser of every process, so a typo (`ture`, `yes`, `1`) is a refusal naming the variable

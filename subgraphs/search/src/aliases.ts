@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { IndexDefinition, SearchEngine } from './engine/engine.js';
-import { MAPPING_VERSION, pendingAlias, versionedIndexName } from './mappings.js';
+import { ADDITIVE_UPGRADES, MAPPING_VERSION, pendingAlias, versionedIndexName } from './mappings.js';
 
 /**
  * Makes sure the read alias points at an index, creating `<alias>-v<timestamp>` with the alias
@@ -14,6 +14,7 @@ export async function ensureIndex(
 ): Promise<string[]> {
   const existing = await engine.aliasTargets(alias);
   if (existing.length > 0) {
+    for (const index of existing) await upgradeInPlace(engine, index, log);
     await warnIfOutdated(engine, existing[0]!, definition, log);
     return existing;
   }
@@ -29,6 +30,17 @@ export async function ensureIndex(
     return [keep!];
   }
   return targets.length > 1 ? [created] : targets;
+}
+
+/** Applies the additive mapping changes an index lacks (ADDITIVE_UPGRADES), oldest first. */
+async function upgradeInPlace(engine: SearchEngine, index: string, log?: Logger): Promise<void> {
+  const meta = await engine.mappingMeta(index);
+  let version = Number(meta.mappingVersion ?? 0);
+  while (version < MAPPING_VERSION && ADDITIVE_UPGRADES[version]) {
+    await engine.putMapping(index, ADDITIVE_UPGRADES[version]!, { ...meta, mappingVersion: version + 1 });
+    log?.info({ index, from: version, to: version + 1 }, 'search index mapping upgraded in place');
+    version += 1;
+  }
 }
 
 async function warnIfOutdated(

@@ -56,13 +56,30 @@ export interface TombstoneDocument {
   entityId: string;
   version: number;
   deleted: true;
+  /**
+   * When the indexer wrote it (ISO): the purge forgets a tombstone once the event log holds
+   * nothing older (see tombstones.ts). Absent on tombstones from before mapping 4: kept.
+   */
+  removedAt?: string;
 }
 
 /** Everything the index holds: live documents and tombstones. */
 export type IndexedDocument = SearchDocument | TombstoneDocument;
 
-export function tombstoneDocument(type: SearchEntity, id: string, version: number): TombstoneDocument {
-  return { key: documentKey(type, id), type, entityId: id, version, deleted: true };
+export function tombstoneDocument(
+  type: SearchEntity,
+  id: string,
+  version: number,
+  removedAt = new Date(),
+): TombstoneDocument {
+  return {
+    key: documentKey(type, id),
+    type,
+    entityId: id,
+    version,
+    deleted: true,
+    removedAt: removedAt.toISOString(),
+  };
 }
 
 /** A stored source is a tombstone (the entity is removed from search at its version). */

@@ -1,4 +1,4 @@
-import { redisUrls } from '@aetherial/subgraph-kit';
+import { redisUrls, tombstonePurgeSettings } from '@aetherial/subgraph-kit';
 import { connectEventsRedis } from '@aetherial/events';
 import type { Logger } from 'pino';
 import type { SearchConfig } from './config.js';
@@ -38,6 +38,7 @@ export function startIndexerProcess(config: SearchConfig, log: Logger): IndexerP
           log: indexerLog,
           consumer: config.SEARCH_CONSUMER_NAME,
           batchSize: config.SEARCH_INDEXER_BATCH,
+          tombstonePurge: tombstonePurgeSettings(config),
         });
         indexerLog.info(
           { consumer: config.SEARCH_CONSUMER_NAME, alias: config.SEARCH_ALIAS },

@@ -1,4 +1,4 @@
-import { startConsumer, type DomainEvent, type EventsRedis } from '@aetherial/events';
+import { startConsumer, startTombstonePurge, type DomainEvent, type EventsRedis } from '@aetherial/events';
 import type { Logger } from 'pino';
 import { ensureIndex, writeTargets } from './aliases.js';
 import {
@@ -8,6 +8,7 @@ import {
   type SearchEngine,
 } from './engine/engine.js';
 import { addressed, latestPerDocument, writeForEvent, type DocumentWrite } from './operations.js';
+import { searchTombstones } from './tombstones.js';
 
 export const INDEXER_GROUP = 'search-indexer';
 
@@ -30,6 +31,8 @@ export interface IndexerOptions {
   maxRetryDelayMs?: number;
   /** How often the consumer lag is logged (when not zero). */
   lagLogIntervalMs?: number;
+  /** Forgetting tombstones no late event can need (the kit's tombstonePurgeSettings); off when absent. */
+  tombstonePurge?: { intervalMs: number; minAgeMs: number };
 }
 
 /** Counters since start, for logs and throughput measurements. */
@@ -144,6 +147,15 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     );
   }, options.lagLogIntervalMs ?? 30_000);
   lagTimer.unref();
+  const purge = options.tombstonePurge
+    ? startTombstonePurge({
+        redis,
+        log,
+        tombstones: searchTombstones(engine, alias),
+        ...options.tombstonePurge,
+        ...(options.stream ? { stream: options.stream } : {}),
+      })
+    : undefined;
 
   return {
     stats,
@@ -151,6 +163,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     drained: consumer.drained,
     stop: async () => {
       clearInterval(lagTimer);
+      await purge?.stop();
       await consumer.stop();
     },
   };

@@ -3,9 +3,18 @@ import type { IndexDefinition } from './engine/engine.js';
 
 /**
  * Bumped whenever the definition below changes in a way existing indices do not have; the
- * indexer warns when the index behind the alias is older (run `npm run reindex`).
+ * indexer warns when the index behind the alias is older (run `npm run reindex`), unless the
+ * change is one of ADDITIVE_UPGRADES.
  */
-export const MAPPING_VERSION = 3;
+export const MAPPING_VERSION = 4;
+
+/**
+ * Changes that only add fields: an index at the key's version gets them in place (PUT _mapping)
+ * and moves to the next version, without a reindex.
+ */
+export const ADDITIVE_UPGRADES: Readonly<Record<number, Record<string, unknown>>> = {
+  3: { removedAt: { type: 'date' } },
+};
 
 /** Longest prefix (per word) the autocomplete grams cover; longer typed words are cut to it. */
 const MAX_GRAM = 20;
@@ -100,6 +109,8 @@ export function searchIndexDefinition(options: SearchIndexOptions = {}): IndexDe
         version: { type: 'long' },
         /** True on tombstones only (the version guard's memory of a removal). */
         deleted: { type: 'boolean' },
+        /** Tombstones only: when written, for the purge (ADDITIVE_UPGRADES[3]). */
+        ...ADDITIVE_UPGRADES[3],
         title: englishTextWithAutocomplete,
         displayName: englishTextWithAutocomplete,
         handle: englishTextWithAutocomplete,

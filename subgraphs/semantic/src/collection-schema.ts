@@ -68,7 +68,17 @@ export async function createPostCollection(client: WeaviateClient, name: string)
 export type TombstoneProperties = {
   postId: string;
   version: number;
+  /** When the indexer wrote it, for the purge (absent on tombstones from before it: kept). */
+  removedAt?: Date;
 };
+
+/** Added to tombstone collections made before the purge (Weaviate adds a property in place). */
+const removedAtProperty = {
+  name: 'removedAt',
+  dataType: 'date',
+  indexFilterable: true,
+  indexRangeFilters: true,
+} as const;
 
 /**
  * The tombstones of an alias's posts live in a collection of their own, `<alias>_tombstones`:
@@ -79,7 +89,17 @@ export const tombstoneCollectionName = (alias: string): string => `${alias}_tomb
 
 /** Creates the tombstone collection when it does not exist (no vectors are ever stored in it). */
 export async function ensureTombstoneCollection(client: WeaviateClient, name: string): Promise<void> {
-  if (await client.collections.exists(name)) return;
+  if (await client.collections.exists(name)) {
+    const collection = client.collections.use<string, TombstoneProperties>(name);
+    const { properties } = await collection.config.get();
+    if (!properties.some((property) => property.name === removedAtProperty.name))
+      await collection.config.addProperty(removedAtProperty).catch(async (error: unknown) => {
+        // Subgraph and indexer start together: the other one may have added it meanwhile.
+        const again = await collection.config.get();
+        if (!again.properties.some((property) => property.name === removedAtProperty.name)) throw error;
+      });
+    return;
+  }
   try {
     await client.collections.create<TombstoneProperties>({
       name,
@@ -95,6 +115,7 @@ export async function ensureTombstoneCollection(client: WeaviateClient, name: st
           indexSearchable: false,
         },
         { name: 'version', dataType: 'int', indexFilterable: true },
+        removedAtProperty,
       ],
     });
   } catch (error) {

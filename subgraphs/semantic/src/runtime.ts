@@ -1,5 +1,5 @@
-import { connectEventsRedis, type RunningConsumer } from '@aetherial/events';
-import { redisUrls, type Logger } from '@aetherial/subgraph-kit';
+import { connectEventsRedis, startTombstonePurge, type RunningConsumer } from '@aetherial/events';
+import { redisUrls, tombstonePurgeSettings, type Logger } from '@aetherial/subgraph-kit';
 import type { SemanticConfig } from './config.js';
 import type { Embedder } from './embedder.js';
 import { startIndexer } from './indexer.js';
@@ -23,18 +23,26 @@ export async function startConfiguredIndexer(
     maxRetriesPerRequest: null,
   });
   try {
+    const index = new PostIndex(client, config.SEMANTIC_COLLECTION);
     const consumer = await startIndexer({
       redis,
-      index: new PostIndex(client, config.SEMANTIC_COLLECTION),
+      index,
       embedder,
       log: log.child({ component: 'indexer' }),
       group: config.SEMANTIC_INDEXER_GROUP,
       consumer: config.SEMANTIC_INDEXER_CONSUMER,
       batchSize: config.SEMANTIC_INDEXER_BATCH,
     });
+    const purge = startTombstonePurge({
+      redis,
+      log,
+      tombstones: { name: 'semantic', purgeTombstones: (before) => index.purgeTombstones(before) },
+      ...tombstonePurgeSettings(config),
+    });
     return {
       consumer,
       stop: async () => {
+        await purge.stop();
         await consumer.stop();
         redis.disconnect();
       },

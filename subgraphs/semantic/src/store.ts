@@ -178,7 +178,7 @@ export class PostIndex {
     const result = await collection.data.insertMany(
       tombstones.map(({ postId, version }) => ({
         id: objectIdOf(postId),
-        properties: { postId, version },
+        properties: { postId, version, removedAt: new Date() },
       })),
     );
     if (result.hasErrors) {
@@ -186,6 +186,25 @@ export class PostIndex {
       throw new Error(
         `Weaviate rejected ${Object.keys(result.errors).length} of ${tombstones.length} tombstones: ${first?.message ?? 'unknown error'}`,
       );
+    }
+  }
+
+  /**
+   * Deletes the tombstones written before `removedBefore` (the purge, see @aetherial/events'
+   * purgeTombstones), in Weaviate's own batch delete by filter, repeated while it finds more (one
+   * call deletes at most QUERY_MAXIMUM_RESULTS). Returns how many went.
+   */
+  async purgeTombstones(removedBefore: Date): Promise<number> {
+    const collection = await this.tombstoneCollection();
+    let purged = 0;
+    for (;;) {
+      this.requests?.inc();
+      const result = await collection.data.deleteMany(
+        collection.filter.byProperty('removedAt').lessThan(removedBefore),
+      );
+      if (result.failed > 0) throw new Error(`Weaviate failed to delete ${result.failed} tombstones`);
+      purged += result.successful;
+      if (result.successful === 0 || result.matches <= result.successful) return purged;
     }
   }
 

@@ -1,6 +1,7 @@
 import { deadLetterStream, startConsumer, VERSION_GUARD_SCENARIOS } from '@aetherial/events';
 import type { Redis } from 'ioredis';
-import type { WeaviateClient } from 'weaviate-client';
+import { configure, type WeaviateClient } from 'weaviate-client';
+import { ensureTombstoneCollection, tombstoneCollectionName } from '../src/collection-schema.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultEmbedder } from '../src/embedder.js';
 import { createEventHandler, startIndexer } from '../src/indexer.js';
@@ -348,6 +349,48 @@ describe('the semantic-indexer consumer group', () => {
       await indexer.stop();
       await downClient.close();
       await redis.del(stream, deadLetterStream(stream));
+    }
+  });
+});
+
+describe('tombstones for the purge', () => {
+  it('carry the time they were written; the purge deletes those written before its cutoff only', async () => {
+    const postId = newPostId();
+    await handle([
+      postEvent('PostCreated', postId, 1, { title: 'Short-lived sourdough notes', body: 'Gone soon.' }),
+    ]);
+    await handle([postEvent('PostDeleted', postId, 2)]);
+    expect((await index.guardRecords([postId])).get(postId)).toMatchObject({ version: 2, deleted: true });
+    // Written just now: a cutoff an hour ago keeps it.
+    expect(await index.purgeTombstones(new Date(Date.now() - 3_600_000))).toBe(0);
+    expect((await index.guardRecords([postId])).get(postId)).toMatchObject({ version: 2, deleted: true });
+    expect(await index.purgeTombstones(new Date(Date.now() + 1000))).toBeGreaterThanOrEqual(1);
+    expect((await index.guardRecords([postId])).get(postId)).toBeUndefined();
+  });
+
+  it('a tombstone collection made before the purge gains the time property in place', async () => {
+    const old = testAlias('old_tombstones');
+    const name = tombstoneCollectionName(old);
+    try {
+      await weaviate.collections.create({
+        name,
+        vectorizers: configure.vectors.selfProvided(),
+        properties: [
+          {
+            name: 'postId',
+            dataType: 'text',
+            tokenization: 'field',
+            indexFilterable: true,
+            indexSearchable: false,
+          },
+          { name: 'version', dataType: 'int', indexFilterable: true },
+        ],
+      });
+      await ensureTombstoneCollection(weaviate, name);
+      const { properties } = await weaviate.collections.use(name).config.get();
+      expect(properties.map((property) => property.name).sort()).toEqual(['postId', 'removedAt', 'version']);
+    } finally {
+      await weaviate.collections.delete(name);
     }
   });
 });

@@ -66,6 +66,8 @@ const schemaStatements = [
   'CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE',
   'CREATE CONSTRAINT post_id IF NOT EXISTS FOR (p:Post) REQUIRE p.id IS UNIQUE',
   'CREATE INDEX post_created_at IF NOT EXISTS FOR (p:Post) ON (p.createdAt)',
+  // The tombstone purge's range (only tombstones have the property).
+  'CREATE INDEX post_removed_at IF NOT EXISTS FOR (p:Post) ON (p.removedAt)',
   'CREATE INDEX outbox_stream_sequence IF NOT EXISTS FOR (e:OutboxEvent) ON (e.stream, e.sequence)',
   'CREATE INDEX outbox_event_id IF NOT EXISTS FOR (e:OutboxEvent) ON (e.eventId)',
 ];

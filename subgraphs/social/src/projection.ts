@@ -47,14 +47,14 @@ export class Projection {
   }
 
   /**
-   * Keeps a tombstone (id, version, deleted) so an older event delivered late cannot bring the
-   * post back; its likes and authorship go.
+   * Keeps a tombstone (id, version, deleted, and when: `removedAt`, epoch ms, for the purge) so an
+   * older event delivered late cannot bring the post back; its likes and authorship go.
    */
   async deletePost(id: string, version: number): Promise<boolean> {
     const rows = await this.graph.write<{ id: string }>(
       `MERGE (post:Post {id: $id})
        WITH post WHERE ${newerThanStored('post')}
-       SET post.version = $version, post.deleted = true
+       SET post.version = $version, post.deleted = true, post.removedAt = timestamp()
        WITH post
        CALL (post) {
          MATCH (post)-[relation]-()
@@ -64,6 +64,27 @@ export class Projection {
       { id, version: int(version) },
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Deletes the tombstones written before `removedBefore` (the purge, see @aetherial/events'
+   * purgeTombstones), a bounded number a transaction; returns how many went. A post re-created
+   * since is live (`deleted = false`) and stays.
+   */
+  async purgeTombstones(removedBefore: Date, batchSize = 1000): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const rows = await this.graph.write<{ purged: number }>(
+        `MATCH (post:Post) WHERE post.removedAt < $before AND post.deleted = true
+         WITH post LIMIT $batch
+         DETACH DELETE post
+         RETURN count(*) AS purged`,
+        { before: int(removedBefore.getTime()), batch: int(batchSize) },
+      );
+      const count = Number(rows[0]?.purged ?? 0);
+      purged += count;
+      if (count < batchSize) return purged;
+    }
   }
 
   /** The version-guard record of a post (live or tombstone); null when the graph never saw it. */

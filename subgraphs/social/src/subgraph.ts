@@ -1,10 +1,17 @@
-import { connectEventsRedis, startOutboxRelay } from '@aetherial/events';
-import { defineSubgraph, redisUrls, registerConsumerLag, storeRequestCounter } from '@aetherial/subgraph-kit';
+import { connectEventsRedis, startOutboxRelay, startTombstonePurge } from '@aetherial/events';
+import {
+  defineSubgraph,
+  redisUrls,
+  registerConsumerLag,
+  storeRequestCounter,
+  tombstonePurgeSettings,
+} from '@aetherial/subgraph-kit';
 import type { SocialConfig } from './config.js';
 import type { SocialContext } from './context.js';
 import { createLoaders } from './loaders.js';
 import { createDriver, ensureSchema, Graph, type Driver } from './neo4j.js';
 import { Neo4jOutbox } from './outbox.js';
+import { Projection } from './projection.js';
 import { startProjector } from './projector.js';
 import { resolvers } from './resolvers.js';
 import { SocialStore } from './store.js';
@@ -69,7 +76,18 @@ export const socialSubgraph = defineSubgraph({
           })
         : undefined;
     if (projector) registerConsumerLag(metrics.registry, config.SOCIAL_PROJECTOR_GROUP, projector.lag);
-    return { relay, projector };
+    const projection = new Projection(graph);
+    const tombstonePurge =
+      projector && redis
+        ? startTombstonePurge({
+            redis,
+            log: log.child({ component: 'tombstone-purge' }),
+            tombstones: { name: 'social', purgeTombstones: (before) => projection.purgeTombstones(before) },
+            stream: config.EVENTS_STREAM,
+            ...tombstonePurgeSettings(config),
+          })
+        : undefined;
+    return { relay, projector, tombstonePurge };
   },
   context: (base, { store }): SocialContext => ({
     ...base,

@@ -244,6 +244,33 @@ describe('projecting post events', () => {
   });
 });
 
+describe('tombstones for the purge', () => {
+  const projection = () => new Projection(graph);
+  it('carry the time they were written; the purge deletes those written before its cutoff only', async () => {
+    const early = id('purged-early');
+    const late = id('purged-late');
+    for (const postId of [early, late])
+      await projectEvent(
+        projection(),
+        postEvent('PostCreated', postId, 1, postPayload(postId, id('author'))),
+      );
+    await projectEvent(projection(), postEvent('PostDeleted', early, 2, null));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const cutoff = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await projectEvent(projection(), postEvent('PostDeleted', late, 2, null));
+
+    expect(await projection().purgeTombstones(cutoff)).toBeGreaterThanOrEqual(1);
+    expect(await projection().postGuardRecord(early)).toBeNull();
+    expect(await projection().postGuardRecord(late)).toEqual({ version: 2, deleted: true });
+    // A live post is never a tombstone, however old.
+    const live = id('purge-live');
+    await projectEvent(projection(), postEvent('PostCreated', live, 1, postPayload(live, id('author'))));
+    await projection().purgeTombstones(new Date(Date.now() + 60_000));
+    expect(await projection().postGuardRecord(live)).toEqual({ version: 1, deleted: false });
+  });
+});
+
 describe('the social-projector consumer group', () => {
   it('projects published events and acknowledges them only then', async () => {
     const postId = id('streamed');

@@ -105,6 +105,30 @@ export function createElasticsearchEngine(connection: EngineConnection): SearchE
       return Object.values(response)[0]?.mappings?._meta ?? {};
     },
 
+    async putMapping(index: string, properties: Record<string, unknown>, meta: Record<string, unknown>) {
+      await call(() =>
+        client.indices.putMapping({
+          index,
+          properties: properties as Record<string, estypes.MappingProperty>,
+          _meta: meta as estypes.Metadata,
+        }),
+      );
+    },
+
+    async deleteByQuery(index: string, query: Record<string, unknown>) {
+      // A delete-by-query sees only refreshed writes (a search-idle shard may not have refreshed).
+      await call(() => client.indices.refresh({ index }));
+      const response = await call(() =>
+        client.deleteByQuery({
+          index,
+          refresh: true,
+          conflicts: 'proceed',
+          query: query as estypes.QueryDslQueryContainer,
+        }),
+      );
+      return Number(response.deleted ?? 0);
+    },
+
     async bulk(operations: BulkOperation[], options: { refresh?: boolean } = {}): Promise<BulkItemResult[]> {
       if (operations.length === 0) return [];
       const response = await call(() =>

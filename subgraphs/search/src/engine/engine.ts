@@ -82,6 +82,17 @@ export interface SearchEngine {
   updateAliases(actions: AliasAction[]): Promise<void>;
   /** The `_meta` of an index's mappings (holds our mapping version). */
   mappingMeta(index: string): Promise<Record<string, unknown>>;
+  /** Adds fields to an index's mappings and replaces its `_meta`: an additive change, no reindex. */
+  putMapping(
+    index: string,
+    properties: Record<string, unknown>,
+    meta: Record<string, unknown>,
+  ): Promise<void>;
+  /**
+   * Deletes the documents matching `query`, refreshing first so it sees every write; a document
+   * written meanwhile is left alone (conflicts proceed). Returns how many went.
+   */
+  deleteByQuery(index: string, query: Record<string, unknown>): Promise<number>;
   /** One bulk request; per-item outcomes in request order. Throws only when the request as a whole fails. */
   bulk(operations: BulkOperation[], options?: { refresh?: boolean }): Promise<BulkItemResult[]>;
   /** Real-time get by id (sees writes before a refresh); null when absent. */

@@ -108,6 +108,25 @@ export function createOpenSearchEngine(connection: EngineConnection): SearchEngi
       return mappings[0]?.mappings?._meta ?? {};
     },
 
+    async putMapping(index: string, properties: Record<string, unknown>, meta: Record<string, unknown>) {
+      const body = { properties, _meta: meta } as API.Indices_PutMapping_RequestBody;
+      await call(() => client.indices.putMapping({ index, body }));
+    },
+
+    async deleteByQuery(index: string, query: Record<string, unknown>) {
+      // A delete-by-query sees only refreshed writes (a search-idle shard may not have refreshed).
+      await call(() => client.indices.refresh({ index }));
+      const response = await call(() =>
+        client.deleteByQuery({
+          index,
+          refresh: true,
+          conflicts: 'proceed',
+          body: { query } as API.DeleteByQuery_RequestBody,
+        }),
+      );
+      return Number((response.body as { deleted?: number }).deleted ?? 0);
+    },
+
     async bulk(operations: BulkOperation[], options: { refresh?: boolean } = {}): Promise<BulkItemResult[]> {
       if (operations.length === 0) return [];
       const response = await call(() =>
