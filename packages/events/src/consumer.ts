@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { claimPartitionLayout } from './partition-layout.js';
 import { eventsStream, parseEventFields, type DomainEvent } from './event.js';
 import { eventPartitions, partitionStreams, type EventsRedis } from './partitions.js';
 
@@ -73,7 +74,11 @@ async function ensureGroup(
  * `isTransient` calls an outage of the store are waited out instead: they never dead-letter.
  */
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
-  const streams = partitionStreams(options.stream ?? eventsStream(), options.partitions ?? eventPartitions());
+  const stream = options.stream ?? eventsStream();
+  const partitions = options.partitions ?? eventPartitions();
+  // A consumer of another layout than the log's would miss the partitions it does not know.
+  await claimPartitionLayout(options.redis, stream, partitions);
+  const streams = partitionStreams(stream, partitions);
   if (streams.length === 1) return startStreamConsumer(options, streams[0]!);
   const consumers = await Promise.all(streams.map((stream) => startStreamConsumer(options, stream)));
   return {

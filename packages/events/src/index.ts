@@ -5,6 +5,7 @@ export * from './version-guard.js';
 export * from './event-log-trim.js';
 export * from './redis-eviction-policy.js';
 export * from './partitions.js';
+export * from './partition-layout.js';
 export * from './redis-connection.js';
 export * from './rewind-group.js';
 export * from './log-horizon.js';

@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import { eventFields, eventsStream, type DomainEvent } from './event.js';
 import { trimEventLog, type EventLogTrimResult } from './event-log-trim.js';
+import { claimPartitionLayout } from './partition-layout.js';
 import { eventPartitions, partitionOf, partitionStreams, type EventsRedis } from './partitions.js';
+
+/** How long a relay trusts its last check that the log still has its partition count. */
+const LAYOUT_CHECK_MS = 10_000;
 
 /** Where a subgraph keeps events written in the same transaction as its changes. */
 export interface Outbox {
@@ -126,9 +130,16 @@ export function startOutboxRelay({
       sleeping = current;
     });
 
+  let layoutCheckedAt = Number.NEGATIVE_INFINITY;
   const publishBatch = async (): Promise<number> => {
     const events = await outbox.pending(batchSize);
     if (events.length === 0) return 0;
+    // Never publish into a layout the log no longer has (another process switched the count):
+    // the events stay in the outbox and the failure is logged until the configuration agrees.
+    if (Date.now() - layoutCheckedAt > LAYOUT_CHECK_MS) {
+      await claimPartitionLayout(redis, stream, partitions);
+      layoutCheckedAt = Date.now();
+    }
     // Each entity's events to its partition, in outbox order; one pipeline per partition (a
     // cluster pipeline must stay on one slot). Marked published only once every partition took
     // its share: a failure republishes the batch (at-least-once, consumers deduplicate).
