@@ -115,7 +115,9 @@ export async function up(store: StoreDef): Promise<StoreReport> {
     if (!(error instanceof ExitedDuringStartUp)) throw error;
     // Seen once in CI: FerretDB died right after start with nothing in its log. A second start
     // tells a passing accident from a real fault (which fails again, with the same message).
-    ctx.log(`exited during start-up${error.how ? ` (${error.how})` : ''}; starting it once more`);
+    ctx.log(`exited during start-up${error.how ? ` (${error.how})` : ''}; starting it once more in 1 s`);
+    // A moment for whatever it met (a store it depends on still settling) to pass.
+    await sleep(1000);
     pid = startProcess(store.name, await store.process(ctx, url));
     await waitReady(store, url, pid);
   }
