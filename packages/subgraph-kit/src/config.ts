@@ -72,7 +72,10 @@ export function eventLogHousekeeping(
 export function tombstonePurgeSettings(
   config: Pick<BaseConfig, 'TOMBSTONE_PURGE_INTERVAL_MS' | 'TOMBSTONE_MIN_AGE_HOURS'>,
 ): { intervalMs: number; minAgeMs: number } {
-  return { intervalMs: config.TOMBSTONE_PURGE_INTERVAL_MS, minAgeMs: config.TOMBSTONE_MIN_AGE_HOURS * HOUR_MS };
+  return {
+    intervalMs: config.TOMBSTONE_PURGE_INTERVAL_MS,
+    minAgeMs: config.TOMBSTONE_MIN_AGE_HOURS * HOUR_MS,
+  };
 }
 
 /**
