@@ -40,13 +40,15 @@ export async function undrainedStreams(
   return undrained;
 }
 
+/** The command that changes the recorded count (scripts/set-partitions.ts). */
+export const SET_PARTITIONS_COMMAND = 'npm run partitions -w @aetherial/events -- <N>';
+
 /**
  * Every process that publishes to or reads the log calls this with its EVENTS_PARTITIONS: the
- * first records it; a different count is refused while the recorded layout still holds events
- * not every group acknowledged (relays of both counts would put one entity's events in two
- * streams, out of order, and consumers of one count would not read the other's). Once the log is
- * drained the new count replaces the old one, so a deliberate change needs only the relays
- * stopped until the consumers caught up.
+ * first records it, the same count joins, and any other is refused, naming both counts (relays of
+ * two counts would put one entity's events in two streams, out of order, and consumers of one
+ * count would not read the other's). The count changes only by `setPartitionLayout`, run by hand
+ * once the log is drained, never by a process that happens to start with another count.
  */
 export async function claimPartitionLayout(
   redis: EventsRedis,
@@ -54,30 +56,38 @@ export async function claimPartitionLayout(
   partitions: number,
 ): Promise<void> {
   const key = partitionLayoutKey(stream);
-  for (;;) {
-    const recorded = await redis.get(key);
-    if (recorded === null) {
-      if ((await redis.set(key, String(partitions), 'NX')) === 'OK') return;
-      continue; // another process recorded one meanwhile: compare with that
-    }
-    const current = Number(recorded);
-    if (current === partitions) return;
-    const undrained = await undrainedStreams(redis, stream, current);
+  if ((await redis.set(key, String(partitions), 'NX')) === 'OK') return;
+  const recorded = Number(await redis.get(key));
+  if (recorded === partitions) return;
+  throw new PartitionLayoutError(
+    `EVENTS_PARTITIONS is ${partitions}, but the event log ${stream} is split into ${recorded} ` +
+      `partitions: run every process with EVENTS_PARTITIONS=${recorded}. To change the count, stop ` +
+      `the outbox relays, let the consumers catch up, run \`${SET_PARTITIONS_COMMAND}\`, then start ` +
+      `every process with the new count.`,
+  );
+}
+
+/**
+ * Records a new partition count for the log, refused while the recorded layout still holds an
+ * event some consumer group has not acknowledged (those events would be stranded in streams the
+ * new count does not read). Returns the count it replaced (null when none was recorded).
+ */
+export async function setPartitionLayout(
+  redis: EventsRedis,
+  stream: string,
+  partitions: number,
+): Promise<number | null> {
+  const key = partitionLayoutKey(stream);
+  const recorded = await redis.get(key);
+  if (recorded !== null && Number(recorded) !== partitions) {
+    const undrained = await undrainedStreams(redis, stream, Number(recorded));
     if (undrained.length > 0)
       throw new PartitionLayoutError(
-        `EVENTS_PARTITIONS is ${partitions}, but the event log ${stream} is split into ${current} ` +
-          `partitions and ${undrained.join(', ')} still hold events not every consumer group has ` +
-          `acknowledged: run every process with EVENTS_PARTITIONS=${current}, or stop the outbox ` +
-          `relays, let the consumers catch up, and start again with ${partitions}.`,
+        `the event log ${stream} (${recorded} partitions) is not drained: ${undrained.join(', ')} ` +
+          'still hold events not every consumer group has acknowledged. Stop the outbox relays and ' +
+          'wait until the consumers caught up.',
       );
-    // Compare-and-set: only if no other process switched it meanwhile.
-    const switched = await redis.eval(
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0",
-      1,
-      key,
-      recorded,
-      String(partitions),
-    );
-    if (switched === 1) return;
   }
+  await redis.set(key, String(partitions));
+  return recorded === null ? null : Number(recorded);
 }

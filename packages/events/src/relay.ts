@@ -134,8 +134,8 @@ export function startOutboxRelay({
   const publishBatch = async (): Promise<number> => {
     const events = await outbox.pending(batchSize);
     if (events.length === 0) return 0;
-    // Never publish into a layout the log no longer has (another process switched the count):
-    // the events stay in the outbox and the failure is logged until the configuration agrees.
+    // Never publish into a layout the log does not have (its count was changed by
+    // setPartitionLayout): the events stay in the outbox, the failure logged, until they agree.
     if (Date.now() - layoutCheckedAt > LAYOUT_CHECK_MS) {
       await claimPartitionLayout(redis, stream, partitions);
       layoutCheckedAt = Date.now();

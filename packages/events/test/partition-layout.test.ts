@@ -4,7 +4,12 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startConsumer } from '../src/consumer.js';
 import type { DomainEvent } from '../src/event.js';
-import { claimPartitionLayout, partitionLayoutKey, PartitionLayoutError } from '../src/partition-layout.js';
+import {
+  claimPartitionLayout,
+  partitionLayoutKey,
+  PartitionLayoutError,
+  setPartitionLayout,
+} from '../src/partition-layout.js';
 import { partitionStreams } from '../src/partitions.js';
 import { startOutboxRelay, type Outbox } from '../src/relay.js';
 
@@ -44,37 +49,36 @@ class ListOutbox implements Outbox {
 }
 
 describe('the partition layout of the event log', () => {
-  it('is recorded by the first process; the same count joins, another is taken once the log is drained', async () => {
+  it('is recorded by the first process; the same count joins, another is refused naming both', async () => {
     const stream = newLog();
     await claimPartitionLayout(redis, stream, 1);
     expect(await redis.get(partitionLayoutKey(stream))).toBe('1');
     await claimPartitionLayout(redis, stream, 1);
-    // Nothing in the log: a new count replaces the old.
-    await claimPartitionLayout(redis, stream, 3);
-    expect(await redis.get(partitionLayoutKey(stream))).toBe('3');
+    // Even on an empty log: a process never changes the count by starting with another one.
+    await expect(claimPartitionLayout(redis, stream, 3)).rejects.toThrow(
+      /EVENTS_PARTITIONS is 3, but the event log .* is split into 1 partitions/,
+    );
+    expect(await redis.get(partitionLayoutKey(stream))).toBe('1');
   });
 
-  it('refuses another count while a group has not acknowledged an event, naming both counts, and allows it after', async () => {
+  it('changes only by setPartitionLayout, refused while a group has not acknowledged an event', async () => {
     const stream = newLog();
     await claimPartitionLayout(redis, stream, 1);
     await redis.xgroup('CREATE', stream, 'reader', '0', 'MKSTREAM');
     const id = await redis.xadd(stream, '*', 'n', '1');
-    await expect(claimPartitionLayout(redis, stream, 3)).rejects.toThrow(PartitionLayoutError);
-    await expect(claimPartitionLayout(redis, stream, 3)).rejects.toThrow(
-      /EVENTS_PARTITIONS is 3, but the event log .* is split into 1 partitions/,
-    );
+    await expect(setPartitionLayout(redis, stream, 3)).rejects.toThrow(/is not drained/);
     // Delivered but not acknowledged: still refused.
     await redis.xreadgroup('GROUP', 'reader', 'c1', 'COUNT', 10, 'STREAMS', stream, '>');
-    await expect(claimPartitionLayout(redis, stream, 3)).rejects.toThrow(PartitionLayoutError);
+    await expect(setPartitionLayout(redis, stream, 3)).rejects.toThrow(PartitionLayoutError);
     await redis.xack(stream, 'reader', id!);
+    expect(await setPartitionLayout(redis, stream, 3)).toBe(1);
     await claimPartitionLayout(redis, stream, 3);
-    expect(await redis.get(partitionLayoutKey(stream))).toBe('3');
+    await expect(claimPartitionLayout(redis, stream, 1)).rejects.toThrow(PartitionLayoutError);
   });
 
-  it('keeps a consumer of another count from starting on an undrained log', async () => {
+  it('keeps a consumer of another count from starting', async () => {
     const stream = newLog();
     await claimPartitionLayout(redis, stream, 3);
-    await redis.xadd(partitionStreams(stream, 3)[1]!, '*', 'n', '1');
     await expect(
       startConsumer({
         redis,
@@ -91,7 +95,6 @@ describe('the partition layout of the event log', () => {
   it('keeps a relay of another count from publishing: the events stay in its outbox', async () => {
     const stream = newLog();
     await claimPartitionLayout(redis, stream, 3);
-    await redis.xadd(partitionStreams(stream, 3)[0]!, '*', 'n', '1');
     const outbox = new ListOutbox([event('a'), event('b')]);
     const relay = startOutboxRelay({ outbox, redis, log, stream, partitions: 1, intervalMs: 10 });
     try {
