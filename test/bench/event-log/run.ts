@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import {
+  partitionLayoutKey,
   connectEventsRedis,
   partitionStreams,
   startConsumer,
@@ -114,6 +115,7 @@ async function run(redis: EventsRedis, backend: string, trimming: boolean, parti
   await relay.stop();
   await Promise.all(consumers.map((consumer) => consumer.stop()));
   for (const key of streams) await redis.del(key, `${key}:dead`);
+  await redis.del(partitionLayoutKey(stream));
   return {
     'Redis, partitions': `${backend}, ${partitions}`,
     trimming: trimming ? 'every 1 s' : 'off',
