@@ -46,7 +46,7 @@ async function waitReady(store: StoreDef, url: URL, pid: number): Promise<void> 
   let nextNote = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (runningPid(store.name) !== pid) {
-      const how = exitOf(pid);
+      const how = await exitOf(pid);
       throw new ExitedDuringStartUp(
         `${store.name} exited during start-up${how ? ` (${how})` : ''}.\n${tailOfLog(store.name)}\n` +
           `retry with: npm run stack -- up ${store.name}`,

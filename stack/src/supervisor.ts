@@ -20,8 +20,17 @@ function userIds(user: string): { uid: number; gid: number } {
 /** How the processes this `up` started ended, by pid: a store that dies silently (a signal) is named so. */
 const exits = new Map<number, string>();
 
-/** How a process started by this process ended ("exit code 1", "signal SIGKILL"), if it has. */
-export function exitOf(pid: number): string | undefined {
+/** Pids this process started (their 'exit' is reported here). */
+const started = new Set<number>();
+
+/**
+ * How a process started by this process ended ("exit code 1", "signal SIGKILL"); undefined for
+ * another's. A process that just died may not be reaped yet (a zombie, its /proc entry empty), so
+ * this waits up to `waitMs` for its 'exit' to arrive.
+ */
+export async function exitOf(pid: number, waitMs = 2000): Promise<string | undefined> {
+  const deadline = Date.now() + waitMs;
+  while (started.has(pid) && !exits.has(pid) && Date.now() < deadline) await sleep(20);
   return exits.get(pid);
 }
 
@@ -42,6 +51,7 @@ export function startProcess(name: string, spec: ProcessSpec): number {
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`${name}: could not start ${spec.command}`);
   const pid = child.pid;
+  started.add(pid);
   child.once('exit', (code, signal) => exits.set(pid, signal ? `signal ${signal}` : `exit code ${code}`));
   child.unref();
   const record: PidRecord = { pid: child.pid, command: spec.command, startedAt: new Date().toISOString() };
