@@ -54,7 +54,8 @@ type StreamEntry = [id: string, fields: string[]];
 
 export const deadLetterStream = (stream: string): string => `${stream}:dead`;
 
-async function ensureGroup(
+/** Creates the consumer group at `startFrom` (and the stream) unless it exists. */
+export async function ensureGroup(
   redis: EventsRedis,
   stream: string,
   group: string,

@@ -1,15 +1,14 @@
 import { deadLetterStream } from './consumer.js';
 import type { EventsRedis } from './partitions.js';
-
-/** A stream entry id (`<ms>-<seq>`) as two numbers, for comparing ids. */
-type EntryId = readonly [ms: number, seq: number];
-
-const parseId = (id: string): EntryId => {
-  const [ms = '0', seq = '0'] = id.split('-');
-  return [Number(ms), Number(seq)];
-};
-const formatId = ([ms, seq]: EntryId): string => `${ms}-${seq}`;
-const isBefore = (a: EntryId, b: EntryId): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+import {
+  fieldsOf,
+  formatId,
+  isBefore,
+  isMissingStream,
+  parseId,
+  type EntryId,
+  type InfoReply,
+} from './stream-replies.js';
 
 /** Where one consumer group still needs the stream from. */
 export interface GroupPosition {
@@ -41,16 +40,6 @@ export interface EventLogTrimOptions {
    */
   approximate?: boolean;
 }
-
-type InfoReply = (string | number | null)[];
-
-const fieldsOf = (info: InfoReply): Map<string, string | number | null> => {
-  const fields = new Map<string, string | number | null>();
-  for (let i = 0; i < info.length - 1; i += 2) fields.set(String(info[i]), info[i + 1] ?? null);
-  return fields;
-};
-
-const isMissingStream = (error: unknown): boolean => /no such key/i.test(String((error as Error).message));
 
 /**
  * Every consumer group of the stream with the oldest entry it still needs: the smallest id it holds

@@ -1,9 +1,6 @@
 import { eventsStream } from './event.js';
 import { partitionStreams, type EventsRedis } from './partitions.js';
-
-type InfoReply = (string | number | null | InfoReply)[];
-
-const entryTime = (id: string): number => Number(id.split('-')[0]);
+import { fieldsOf, isMissingStream, parseId, type InfoReply } from './stream-replies.js';
 
 /**
  * The instant before which every event published to the log has left it: trimmed, which
@@ -25,15 +22,13 @@ export async function eventLogHorizon(
     try {
       info = (await redis.xinfo('STREAM', partition)) as InfoReply;
     } catch (error) {
-      if (/no such key/i.test(String((error as Error).message))) continue;
+      if (isMissingStream(error)) continue;
       throw error;
     }
-    const fields = new Map<string, InfoReply[number]>();
-    for (let i = 0; i < info.length - 1; i += 2) fields.set(String(info[i]), info[i + 1] ?? null);
-    const first = fields.get('first-entry');
+    const first = fieldsOf(info).get('first-entry');
     horizon = Math.min(
       horizon,
-      Array.isArray(first) && first.length > 0 ? entryTime(String(first[0])) : Date.now(),
+      Array.isArray(first) && first.length > 0 ? parseId(String(first[0]))[0] : Date.now(),
     );
   }
   return Number.isFinite(horizon) ? new Date(horizon) : null;

@@ -1,5 +1,6 @@
 import { groupPositions } from './event-log-trim.js';
 import { partitionStreams, type EventsRedis } from './partitions.js';
+import { isBefore, parseId } from './stream-replies.js';
 
 /** Where the log records how many partitions it is split into (one small key beside its streams). */
 export const partitionLayoutKey = (stream: string): string => `${stream}:partitions`;
@@ -8,16 +9,6 @@ export const partitionLayoutKey = (stream: string): string => `${stream}:partiti
 export class PartitionLayoutError extends Error {
   override name = 'PartitionLayoutError';
 }
-
-const entryIdParts = (id: string): [number, number] => {
-  const [ms = '0', seq = '0'] = id.split('-');
-  return [Number(ms), Number(seq)];
-};
-const notAfter = (a: string, b: string): boolean => {
-  const [am, as] = entryIdParts(a);
-  const [bm, bs] = entryIdParts(b);
-  return am < bm || (am === bm && as <= bs);
-};
 
 /**
  * The streams of the `partitions` layout that still hold an event some consumer group has not
@@ -34,7 +25,9 @@ export async function undrainedStreams(
     const [last] = (await redis.xrevrange(partition, '+', '-', 'COUNT', 1)) as [string, string[]][];
     if (!last) continue;
     const positions = await groupPositions(redis, partition);
-    if (positions.length === 0 || positions.some((group) => notAfter(group.needsFrom, last[0])))
+    // A group still needs an entry at or before the last one: it has not acknowledged everything.
+    const lastId = parseId(last[0]);
+    if (positions.length === 0 || positions.some((group) => !isBefore(lastId, parseId(group.needsFrom))))
       undrained.push(partition);
   }
   return undrained;

@@ -1,5 +1,5 @@
-import type { EventsRedis } from './partitions.js';
-import { partitionStreams } from './partitions.js';
+import { ensureGroup } from './consumer.js';
+import { partitionStreams, type EventsRedis } from './partitions.js';
 
 export interface RewoundPartition {
   stream: string;
@@ -20,12 +20,8 @@ export async function rewindGroup(
 ): Promise<RewoundPartition[]> {
   const rewound: RewoundPartition[] = [];
   for (const partition of partitionStreams(stream, partitions)) {
-    try {
-      await redis.xgroup('CREATE', partition, group, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
-      await redis.xgroup('SETID', partition, group, '0');
-    }
+    await ensureGroup(redis, partition, group, '0');
+    await redis.xgroup('SETID', partition, group, '0');
     rewound.push({ stream: partition, entries: await redis.xlen(partition) });
   }
   return rewound;
