@@ -34,6 +34,10 @@ class TimedTombstones implements TombstoneStore {
   }
 }
 
+/** One purge of `tombstones` against a single-partition log. */
+const purgeOneLog = (stream: string, tombstones: TombstoneStore, minAgeMs: number) =>
+  purgeTombstones({ redis, tombstones, log, intervalMs: 0, minAgeMs, stream, partitions: 1 });
+
 describe('the event log horizon', () => {
   it('is unknown while no partition exists (nothing was ever published)', async () => {
     const { stream } = newLog(3);
@@ -74,30 +78,14 @@ describe('purging tombstones', () => {
       now - 10_000,
     ]);
     // The log still holds an event of 2 h ago: a tombstone written after it may still be needed.
-    const result = await purgeTombstones({
-      redis,
-      tombstones,
-      log,
-      intervalMs: 0,
-      minAgeMs: 0,
-      stream,
-      partitions: 1,
-    });
+    const result = await purgeOneLog(stream, tombstones, 0);
     expect(result.cutoff?.getTime()).toBe(now - 2 * HOUR);
     expect(result.purged).toBe(2);
     expect(tombstones.writtenAt).toEqual([now - 1.5 * HOUR, now - 10_000]);
 
     // An empty log lets the minimum age decide.
     await redis.xtrim(stream, 'MAXLEN', '=', 0);
-    const aged = await purgeTombstones({
-      redis,
-      tombstones,
-      log,
-      intervalMs: 0,
-      minAgeMs: HOUR,
-      stream,
-      partitions: 1,
-    });
+    const aged = await purgeOneLog(stream, tombstones, HOUR);
     expect(aged.purged).toBe(1);
     expect(tombstones.writtenAt).toEqual([now - 10_000]);
   });
@@ -105,15 +93,7 @@ describe('purging tombstones', () => {
   it('purges nothing while the log cannot say what it held', async () => {
     const { stream } = newLog();
     const tombstones = new TimedTombstones([Date.now() - 100 * HOUR]);
-    const result = await purgeTombstones({
-      redis,
-      tombstones,
-      log,
-      intervalMs: 0,
-      minAgeMs: 0,
-      stream,
-      partitions: 1,
-    });
+    const result = await purgeOneLog(stream, tombstones, 0);
     expect(result).toEqual({ cutoff: null, purged: 0 });
     expect(tombstones.writtenAt).toHaveLength(1);
   });

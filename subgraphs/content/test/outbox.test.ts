@@ -74,6 +74,29 @@ const UPDATE = `mutation U($id: ID!, $input: UpdatePostInput!) { updatePost(id: 
 const ADD_COMMENT = `mutation A($postId: ID!, $body: String!) { addComment(postId: $postId, body: $body) { id } }`;
 const DELETE = `mutation D($id: ID!) { deletePost(id: $id) { deleted } }`;
 
+/**
+ * Runs a drain that reads the post, then updates it (through the API) before the drain clears the
+ * document: the race the clear's version guard is for.
+ */
+async function drainWhileUpdating(outbox: ContentOutbox, postId: string, title: string): Promise<void> {
+  let updated = false;
+  const collection = subgraph.store.posts.collection;
+  const originalUpdateMany = collection.updateMany.bind(collection);
+  collection.updateMany = (async (...args: Parameters<typeof originalUpdateMany>) => {
+    if (!updated) {
+      updated = true;
+      dataOf(await gql(UPDATE, { id: postId, input: { title } }, alice));
+    }
+    return originalUpdateMany(...args);
+  }) as typeof originalUpdateMany;
+  try {
+    await outbox.drain();
+  } finally {
+    collection.updateMany = originalUpdateMany;
+  }
+  expect(updated).toBe(true);
+}
+
 describe('outbox atomicity', () => {
   it('writes every change together with its event, in the same document', async () => {
     const post = await createPostAs(gql, alice, { title: 'Atomic', tags: ['x'] });
@@ -230,23 +253,7 @@ describe('outbox relay', () => {
   it('keeps an event written while the drain ran (version guard on the clear)', async () => {
     const post = await createPostAs(gql, alice, { title: 'Racing' });
     const outbox = new ContentOutbox(subgraph.store);
-    // Let the drain read the post, then update it before the drain clears the document.
-    let updated = false;
-    const collection = subgraph.store.posts.collection;
-    const originalUpdateMany = collection.updateMany.bind(collection);
-    collection.updateMany = (async (...args: Parameters<typeof originalUpdateMany>) => {
-      if (!updated) {
-        updated = true;
-        dataOf(await gql(UPDATE, { id: post.id, input: { title: 'Racing, updated' } }, alice));
-      }
-      return originalUpdateMany(...args);
-    }) as typeof originalUpdateMany;
-    try {
-      await outbox.drain();
-    } finally {
-      collection.updateMany = originalUpdateMany;
-    }
-    expect(updated).toBe(true);
+    await drainWhileUpdating(outbox, post.id, 'Racing, updated');
     const stored = await subgraph.store.posts.findById(post.id).lean().exec();
     // The clear did not match (version moved on): both events are still on the document, marked
     // copied through the version the drain read.
@@ -263,21 +270,7 @@ describe('outbox relay', () => {
   it('publishes an event once when its batch went out before the next drain read the document again', async () => {
     const post = await createPostAs(gql, alice, { title: 'Racing twice' });
     const outbox = new ContentOutbox(subgraph.store);
-    let updated = false;
-    const collection = subgraph.store.posts.collection;
-    const originalUpdateMany = collection.updateMany.bind(collection);
-    collection.updateMany = (async (...args: Parameters<typeof originalUpdateMany>) => {
-      if (!updated) {
-        updated = true;
-        dataOf(await gql(UPDATE, { id: post.id, input: { title: 'Racing twice, updated' } }, alice));
-      }
-      return originalUpdateMany(...args);
-    }) as typeof originalUpdateMany;
-    try {
-      await outbox.drain();
-    } finally {
-      collection.updateMany = originalUpdateMany;
-    }
+    await drainWhileUpdating(outbox, post.id, 'Racing twice, updated');
     // A relay publishes the first batch (PostCreated) and deletes it before any drain runs again,
     // as a busy relay or a second instance does.
     const firstBatch = await outbox.pending(1);
