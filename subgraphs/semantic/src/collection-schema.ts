@@ -72,6 +72,12 @@ export type TombstoneProperties = {
   removedAt?: Date;
 };
 
+/** What a tombstone guards with: the post and the version of its removal (all it had before the purge). */
+export const tombstoneGuardProperties = [
+  { name: 'postId', dataType: 'text', tokenization: 'field', indexFilterable: true, indexSearchable: false },
+  { name: 'version', dataType: 'int', indexFilterable: true },
+] as const;
+
 /** Added to tombstone collections made before the purge (Weaviate adds a property in place). */
 const removedAtProperty = {
   name: 'removedAt',
@@ -106,17 +112,7 @@ export async function ensureTombstoneCollection(client: WeaviateClient, name: st
       description:
         'Versions of posts removed from the semantic index, so older events cannot bring them back',
       vectorizers: configure.vectors.selfProvided(),
-      properties: [
-        {
-          name: 'postId',
-          dataType: 'text',
-          tokenization: 'field',
-          indexFilterable: true,
-          indexSearchable: false,
-        },
-        { name: 'version', dataType: 'int', indexFilterable: true },
-        removedAtProperty,
-      ],
+      properties: [...tombstoneGuardProperties, removedAtProperty],
     });
   } catch (error) {
     // Subgraph and indexer start together: the other one may have created it meanwhile.

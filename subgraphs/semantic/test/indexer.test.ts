@@ -1,7 +1,11 @@
 import { deadLetterStream, startConsumer, VERSION_GUARD_SCENARIOS } from '@aetherial/events';
 import type { Redis } from 'ioredis';
 import { configure, type WeaviateClient } from 'weaviate-client';
-import { ensureTombstoneCollection, tombstoneCollectionName } from '../src/collection-schema.js';
+import {
+  ensureTombstoneCollection,
+  tombstoneCollectionName,
+  tombstoneGuardProperties,
+} from '../src/collection-schema.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultEmbedder } from '../src/embedder.js';
 import { createEventHandler, startIndexer } from '../src/indexer.js';
@@ -375,16 +379,7 @@ describe('tombstones for the purge', () => {
       await weaviate.collections.create({
         name,
         vectorizers: configure.vectors.selfProvided(),
-        properties: [
-          {
-            name: 'postId',
-            dataType: 'text',
-            tokenization: 'field',
-            indexFilterable: true,
-            indexSearchable: false,
-          },
-          { name: 'version', dataType: 'int', indexFilterable: true },
-        ],
+        properties: [...tombstoneGuardProperties],
       });
       await ensureTombstoneCollection(weaviate, name);
       const { properties } = await weaviate.collections.use(name).config.get();
