@@ -1,3 +1,4 @@
+import { FUSED_DEPTH, putAllWordsFirst } from './all-words-first.js';
 import type { Embedder } from './embedder.js';
 import type { PostFilter, PostHit, PostIndex } from './store.js';
 import { weaviateFailure } from './weaviate.js';
@@ -29,9 +30,26 @@ export class SemanticSearch {
     return askWeaviate(this.index, () => this.index.nearVector(vector, first, filter));
   }
 
+  /**
+   * Fused keyword and vector ranking, posts holding every word of the text first
+   * (all-words-first.ts). alpha 1 asks for meaning only and is the fused ranking as it is.
+   */
   async hybrid(text: string, alpha: number, first: number, filter: PostFilter = {}): Promise<PostHit[]> {
     const vector = await this.vectorOf(text);
-    return askWeaviate(this.index, () => this.index.hybrid(text, vector, alpha, first, filter));
+    return askWeaviate(this.index, async () => {
+      if (alpha === 1) return this.index.hybrid(text, vector, alpha, first, filter);
+      const [fused, allWords] = await Promise.all([
+        this.index.hybrid(text, vector, alpha, first, filter),
+        this.index.bm25(text, first, filter, { allWords: true }),
+      ]);
+      const allWordIds = new Set(allWords.map((hit) => hit.postId));
+      const reached = new Set(fused.map((hit) => hit.postId));
+      // A post holding every word below the first `first` fused hits: rank deeper, in one list.
+      const ranked = [...allWordIds].every((postId) => reached.has(postId))
+        ? fused
+        : await this.index.hybrid(text, vector, alpha, FUSED_DEPTH, filter);
+      return putAllWordsFirst(ranked, allWordIds, first);
+    });
   }
 
   keyword(text: string, first: number, filter: PostFilter = {}): Promise<PostHit[]> {

@@ -335,14 +335,23 @@ export class PostIndex {
     }));
   }
 
-  /** Keyword-only ranking (BM25 over title and body); the baseline the quality eval compares with. */
-  async bm25(text: string, limit: number, filter: PostFilter = {}): Promise<PostHit[]> {
+  /**
+   * Keyword-only ranking (BM25 over title and body); the baseline the quality eval compares with.
+   * `allWords` keeps only posts holding every word of the text (Weaviate's `And` operator).
+   */
+  async bm25(
+    text: string,
+    limit: number,
+    filter: PostFilter = {},
+    { allWords = false }: { allWords?: boolean } = {},
+  ): Promise<PostHit[]> {
     const collection = await this.collection();
     const conditions = this.conditions(collection, filter);
     this.requests?.inc();
     const result = await collection.query.bm25(text, {
       limit,
       queryProperties: ['title', 'body'],
+      ...(allWords ? { operator: { operator: 'And' as const } } : {}),
       returnProperties: ['postId'],
       returnMetadata: ['score'],
       ...(conditions.length > 0 ? { filters: Filters.and(...conditions) } : {}),

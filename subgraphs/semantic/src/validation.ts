@@ -28,7 +28,7 @@ export function resultCount(first: number | null | undefined, fallback: number):
  * Chosen by `npm run eval:hybrid` (README): of the alphas measured with relative-score fusion, the
  * one whose worse set (paraphrases, exact terms) has the highest MRR.
  */
-export const DEFAULT_HYBRID_ALPHA = 0.85;
+export const DEFAULT_HYBRID_ALPHA = 0.95;
 
 export function hybridAlpha(alpha: number | null | undefined): number {
   const value = alpha ?? DEFAULT_HYBRID_ALPHA;

@@ -177,6 +177,20 @@ describe('hybridSearch', () => {
     expect(ids(byKeyword)).toEqual([fixturePosts[6]!.id]);
   });
 
+  it('puts the post holding every word of the text first, even where meaning ranks another higher', async () => {
+    // Only the baguette post says "steam"; by meaning alone (alpha 1) another post comes first.
+    const byMeaning = await hybrid({ text: 'steam', alpha: 1, first: 1 });
+    expect(ids(byMeaning)).not.toEqual([BAGUETTES]);
+    const hits = await hybrid({ text: 'steam', first: 3 });
+    expect(ids(hits)[0]).toBe(BAGUETTES);
+    // With room for one hit only, the first fused hit is the other post: ranked deeper, the
+    // baguette post is still first, with its score in that deeper fused list (below the top's 1).
+    const [top] = await hybrid({ text: 'steam', first: 1 });
+    expect(top?.post.id).toBe(BAGUETTES);
+    expect(top?.score).toBeGreaterThan(0);
+    expect(top?.score).toBeLessThan(1);
+  });
+
   it('applies the filter', async () => {
     const hits = await hybrid({
       text: 'bread starter',

@@ -8,6 +8,7 @@ import { createPostCollection } from '../../src/collection-schema.js';
 import { loadSemanticConfig } from '../../src/config.js';
 import { defaultEmbedder } from '../../src/embedder.js';
 import { embeddingText } from '../../src/indexed-post.js';
+import { SemanticSearch } from '../../src/search.js';
 import { PostIndex, type HybridFusion, type PostHit } from '../../src/store.js';
 import { connectWeaviate } from '../../src/weaviate.js';
 import { asIndexed, MRR_DEPTH, RECALL_AT } from './evaluate.js';
@@ -85,6 +86,14 @@ async function main(): Promise<void> {
           await rank((query, vector) => index.hybrid(query.text, vector, alpha, MRR_DEPTH, {}, fusion)),
         );
       }
+    }
+    // What hybridSearch serves: relative-score fusion with posts holding every word first.
+    const search = new SemanticSearch(index, embedder);
+    for (const alpha of ALPHAS) {
+      row(
+        `hybridSearch (relativeScore, all words first) alpha ${alpha}`,
+        await rank((query) => search.hybrid(query.text, alpha, MRR_DEPTH)),
+      );
     }
     const output = rows.join('\n');
     console.log(output);
