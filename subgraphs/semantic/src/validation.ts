@@ -25,8 +25,9 @@ export function resultCount(first: number | null | undefined, fallback: number):
 }
 
 /**
- * Chosen by `npm run eval:hybrid` (README): of the alphas measured with relative-score fusion, the
- * one whose worse set (paraphrases, exact terms) has the highest MRR.
+ * Chosen by `npm run eval:hybrid` (README): of the alphas measured with relative-score fusion and
+ * the posts holding every word first, the one whose worse set (paraphrases, exact terms) has the
+ * highest MRR.
  */
 export const DEFAULT_HYBRID_ALPHA = 0.95;
 
