@@ -35,7 +35,17 @@ export class SemanticSearch {
    * (all-words-first.ts). alpha 1 asks for meaning only and is the fused ranking as it is.
    */
   async hybrid(text: string, alpha: number, first: number, filter: PostFilter = {}): Promise<PostHit[]> {
-    const vector = await this.vectorOf(text);
+    return this.hybridOfVector(text, await this.vectorOf(text), alpha, first, filter);
+  }
+
+  /** `hybrid` for a text already embedded as `vector` (the alpha sweep embeds each query once). */
+  hybridOfVector(
+    text: string,
+    vector: number[],
+    alpha: number,
+    first: number,
+    filter: PostFilter = {},
+  ): Promise<PostHit[]> {
     return askWeaviate(this.index, async () => {
       if (alpha === 1) return this.index.hybrid(text, vector, alpha, first, filter);
       const [fused, allWords] = await Promise.all([

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     for (const alpha of ALPHAS) {
       row(
         `hybridSearch (relativeScore, all words first) alpha ${alpha}`,
-        await rank((query) => search.hybrid(query.text, alpha, MRR_DEPTH)),
+        await rank((query, vector) => search.hybridOfVector(query.text, vector, alpha, MRR_DEPTH)),
       );
     }
     const output = rows.join('\n');
