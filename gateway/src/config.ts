@@ -63,6 +63,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** Identical queries in flight at once (same subgraph, viewer, operation, variables) share one call. */
   GATEWAY_DEDUPE_INFLIGHT: envFlag(true),
+  /**
+   * Who runs a query plan: Apollo's executor, or this gateway's leaner one over the same plans
+   * (src/executor; it passes the same federation-gateway-audit cases). Apollo's until measured enough.
+   */
+  GATEWAY_EXECUTOR: z.enum(['apollo', 'lean']).default('apollo'),
   GATEWAY_QUERY_PLAN_CACHE_MIB: z.coerce.number().int().min(1).default(30),
   /**
    * Redis commands of the cache give up after this long: a slow Redis must not slow answers. Not

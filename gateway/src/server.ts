@@ -34,6 +34,7 @@ import { requestSeriesHooks } from './request-series/index.js';
 import { supergraphFromFile } from './supergraph.js';
 import { executeThroughGateway } from './subscriptions/execute.js';
 import { cacheHitFastPath } from './fast-path/cache-hit-fast-path.js';
+import { withLeanExecutor } from './executor/lean-executor.js';
 import { startSubscriptions, type RunningSubscriptions } from './subscriptions/index.js';
 
 export interface RunningGateway {
@@ -90,6 +91,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
         metrics,
       }),
   });
+  const executed = config.GATEWAY_EXECUTOR === 'lean' ? withLeanExecutor(gateway, log) : gateway;
   let currentApiSchema: GraphQLSchema | undefined;
   const authorization = new GatewayAuthorization();
   const demandControl = new DemandControl({
@@ -139,7 +141,7 @@ export async function startGateway(config: GatewayConfig, workerName = 'gateway'
     audience: config.JWT_AUDIENCE,
   });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: config.GATEWAY_ENFORCE_POLICY ? authorization.wrap(gateway) : gateway,
+    gateway: config.GATEWAY_ENFORCE_POLICY ? authorization.wrap(executed) : executed,
     introspection: !production,
     csrfPrevention: true,
     stopOnTerminationSignals: false, // index.ts stops the gateway (and its invalidator) on signals

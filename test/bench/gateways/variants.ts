@@ -24,6 +24,8 @@ export interface GatewayVariant {
   dedupe?: boolean;
   /** Ours: authorization directives and demand control before planning (GATEWAY_ENFORCE_POLICY, on by default). */
   policy?: boolean;
+  /** Ours: who runs the query plans (GATEWAY_EXECUTOR, Apollo's by default). */
+  executor?: 'apollo' | 'lean';
   /**
    * Serving processes: cluster workers (ours) or forks (Hive Gateway); 1 = a single process.
    * Hive Router is always one process: this is its number of HTTP worker threads (`http.workers`).
@@ -113,6 +115,18 @@ export function gatewayVariants(workers: number): GatewayVariant[] {
       'gateway/src/index.ts, GATEWAY_CACHE=false, GATEWAY_ENFORCE_POLICY=false, GATEWAY_WORKERS=1, LOG_LEVEL=warn',
   });
   const counts = workers > 1 ? [1, workers] : [1];
+  // Apollo's query plans run by our leaner executor (gateway/src/executor), uncached.
+  for (const processes of counts) {
+    variants.push({
+      id: `ours-lean-nocache-${processes}w`,
+      label: `ours, lean executor, cache off, ${processes} worker${processes > 1 ? 's' : ''}`,
+      kind: 'ours',
+      cache: false,
+      executor: 'lean',
+      processes,
+      describe: `gateway/src/index.ts, GATEWAY_EXECUTOR=lean, GATEWAY_CACHE=false, GATEWAY_WORKERS=${processes}, LOG_LEVEL=warn`,
+    });
+  }
   for (const cache of [false, true]) {
     for (const processes of counts) {
       variants.push({
@@ -150,6 +164,7 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
           GATEWAY_CACHE: String(variant.cache),
           GATEWAY_DEDUPE_INFLIGHT: String(variant.dedupe ?? true),
           GATEWAY_ENFORCE_POLICY: String(variant.policy ?? true),
+          GATEWAY_EXECUTOR: variant.executor ?? 'apollo',
           GATEWAY_WORKERS: String(variant.processes),
           REDIS_URL: context.redisUrl,
           ...generousRateLimits,
