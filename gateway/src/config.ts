@@ -64,10 +64,10 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   /** Identical queries in flight at once (same subgraph, viewer, operation, variables) share one call. */
   GATEWAY_DEDUPE_INFLIGHT: envFlag(true),
   /**
-   * Who runs a query plan: Apollo's executor, or this gateway's leaner one over the same plans
-   * (src/executor; it passes the same federation-gateway-audit cases). Apollo's until measured enough.
+   * Who runs Apollo's query plans: this gateway's leaner executor (src/executor; byte-for-byte
+   * Apollo's answers, the same federation-gateway-audit cases), or Apollo's own executor.
    */
-  GATEWAY_EXECUTOR: z.enum(['apollo', 'lean']).default('apollo'),
+  GATEWAY_EXECUTOR: z.enum(['apollo', 'lean']).default('lean'),
   GATEWAY_QUERY_PLAN_CACHE_MIB: z.coerce.number().int().min(1).default(30),
   /**
    * Redis commands of the cache give up after this long: a slow Redis must not slow answers. Not

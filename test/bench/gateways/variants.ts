@@ -24,8 +24,10 @@ export interface GatewayVariant {
   dedupe?: boolean;
   /** Ours: authorization directives and demand control before planning (GATEWAY_ENFORCE_POLICY, on by default). */
   policy?: boolean;
-  /** Ours: who runs the query plans (GATEWAY_EXECUTOR, Apollo's by default). */
+  /** Ours: who runs the query plans (GATEWAY_EXECUTOR, ours by default). */
   executor?: 'apollo' | 'lean';
+  /** Ours: node flags, the start scripts' by default (`--max-semi-space-size=32`). */
+  nodeFlags?: string[];
   /**
    * Serving processes: cluster workers (ours) or forks (Hive Gateway); 1 = a single process.
    * Hive Router is always one process: this is its number of HTTP worker threads (`http.workers`).
@@ -115,18 +117,29 @@ export function gatewayVariants(workers: number): GatewayVariant[] {
       'gateway/src/index.ts, GATEWAY_CACHE=false, GATEWAY_ENFORCE_POLICY=false, GATEWAY_WORKERS=1, LOG_LEVEL=warn',
   });
   const counts = workers > 1 ? [1, workers] : [1];
-  // Apollo's query plans run by our leaner executor (gateway/src/executor), uncached.
+  // Apollo's own executor (GATEWAY_EXECUTOR=apollo) instead of our leaner one over the same plans.
   for (const processes of counts) {
     variants.push({
-      id: `ours-lean-nocache-${processes}w`,
-      label: `ours, lean executor, cache off, ${processes} worker${processes > 1 ? 's' : ''}`,
+      id: `ours-apollo-executor-nocache-${processes}w`,
+      label: `ours, Apollo's executor, cache off, ${processes} worker${processes > 1 ? 's' : ''}`,
       kind: 'ours',
       cache: false,
-      executor: 'lean',
+      executor: 'apollo',
       processes,
-      describe: `gateway/src/index.ts, GATEWAY_EXECUTOR=lean, GATEWAY_CACHE=false, GATEWAY_WORKERS=${processes}, LOG_LEVEL=warn`,
+      describe: `gateway/src/index.ts, GATEWAY_EXECUTOR=apollo, GATEWAY_CACHE=false, GATEWAY_WORKERS=${processes}, LOG_LEVEL=warn`,
     });
   }
+  // The same with V8's default young generation (16 MiB semi-spaces): less memory, more GC.
+  variants.push({
+    id: 'ours-nocache-1w-default-gc',
+    label: 'ours, cache off, V8 default semi-space, 1 worker',
+    kind: 'ours',
+    cache: false,
+    nodeFlags: [],
+    processes: 1,
+    describe:
+      'gateway/src/index.ts without --max-semi-space-size, GATEWAY_CACHE=false, GATEWAY_WORKERS=1, LOG_LEVEL=warn',
+  });
   for (const cache of [false, true]) {
     for (const processes of counts) {
       variants.push({
@@ -152,7 +165,7 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
       return {
         command: process.execPath,
         // The node flag the gateway's start scripts pass (gateway/src/index.ts, GATEWAY_NODE_FLAGS).
-        args: ['--max-semi-space-size=32', ...TSX, 'src/index.ts'],
+        args: [...(variant.nodeFlags ?? ['--max-semi-space-size=32']), ...TSX, 'src/index.ts'],
         cwd: resolve(REPO_ROOT, 'gateway'),
         env: {
           ...base,
@@ -164,7 +177,7 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
           GATEWAY_CACHE: String(variant.cache),
           GATEWAY_DEDUPE_INFLIGHT: String(variant.dedupe ?? true),
           GATEWAY_ENFORCE_POLICY: String(variant.policy ?? true),
-          GATEWAY_EXECUTOR: variant.executor ?? 'apollo',
+          GATEWAY_EXECUTOR: variant.executor ?? 'lean',
           GATEWAY_WORKERS: String(variant.processes),
           REDIS_URL: context.redisUrl,
           ...generousRateLimits,
