@@ -192,7 +192,9 @@ function selectRepresentation(
   selections: QueryPlanSelectionNode[],
 ): Json | null {
   if (source === null) return null;
-  const result = Object.create(null) as Json;
+  // A plain object: JSON.stringify writes it in the subgraph call's body much faster than one
+  // without a prototype (a dictionary in V8). Names come from the planner's key fields.
+  const result: Json = {};
   for (const selection of selections) {
     if (selection.kind === 'Field') {
       const responseName = getResponseName(selection);

@@ -223,12 +223,10 @@ function fragmentApplies(
   const key = typename ?? `\n${parentType.name}`;
   let applies = step.applies.get(key);
   if (applies === undefined) {
-    if (typename) {
-      const type = run.schema.type(typename);
-      applies = !!type && isSubtype(condition, type);
-    } else {
-      applies = isSubtype(condition, parentType);
-    }
+    const type = typename ? run.schema.type(typename) : parentType;
+    // Unknown names (a subgraph's typo, or worse) are not remembered: the memo stays schema-sized.
+    if (!type) return false;
+    applies = isSubtype(condition, type);
     step.applies.set(key, applies);
   }
   return applies;
