@@ -7,6 +7,7 @@ import type { BenchOptions } from '../options.js';
 import { measureVariant, type VariantResult } from './measure.js';
 import type { RunningProcess } from './process.js';
 import { HIVE_ROUTER_BUILD_HINT, hiveRouterBuilt } from './hive-router.js';
+import { buildGateway } from './build-gateway.js';
 import { prepareCacheRedis } from './redis.js';
 import { gatewayVariants, type GatewayVariant } from './variants.js';
 
@@ -59,6 +60,7 @@ export async function runGatewaySuite(
     const supergraphPath = writeFixtureSupergraph(fixtures.urls, FIXTURE_SUPERGRAPH_PATH);
     const redisProblem = variants.some((v) => v.cache) ? await prepareCacheRedis(options.redisUrl) : null;
     const routerProblem = hiveRouterBuilt() ? null : HIVE_ROUTER_BUILD_HINT;
+    const buildProblem = variants.some((v) => v.built) ? buildGateway() : null;
     const rounds: VariantResult[][] = variants.map(() => []);
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const [i, variant] of variants.entries()) {
@@ -67,6 +69,8 @@ export async function runGatewaySuite(
           result = { variant, status: 'skipped', reason: redisProblem, loadAverage: 0 };
         } else if (variant.kind === 'hive-router' && routerProblem) {
           result = { variant, status: 'skipped', reason: routerProblem, loadAverage: 0 };
+        } else if (variant.built && buildProblem) {
+          result = { variant, status: 'skipped', reason: buildProblem, loadAverage: 0 };
         } else {
           if (variant.cache) await prepareCacheRedis(options.redisUrl);
           result = await measureVariant(

@@ -28,6 +28,8 @@ export interface GatewayVariant {
   executor?: 'apollo' | 'lean';
   /** Ours: node flags, the start scripts' by default (`--max-semi-space-size=32`). */
   nodeFlags?: string[];
+  /** Ours: the compiled build as deployed (`npm run start:prod`: node, dist/, no tsx), not the sources. */
+  built?: boolean;
   /**
    * Serving processes: cluster workers (ours) or forks (Hive Gateway); 1 = a single process.
    * Hive Router is always one process: this is its number of HTTP worker threads (`http.workers`).
@@ -129,6 +131,17 @@ export function gatewayVariants(workers: number): GatewayVariant[] {
       describe: `gateway/src/index.ts, GATEWAY_EXECUTOR=apollo, GATEWAY_CACHE=false, GATEWAY_WORKERS=${processes}, LOG_LEVEL=warn`,
     });
   }
+  // As deployed: the compiled build under plain node (the other variants of ours run the sources through tsx).
+  variants.push({
+    id: 'ours-nocache-1w-built',
+    label: 'ours, cache off, compiled build (start:prod), 1 worker',
+    kind: 'ours',
+    cache: false,
+    built: true,
+    processes: 1,
+    describe:
+      'gateway dist/index.js (npm run build) with node --conditions=production, GATEWAY_CACHE=false, GATEWAY_WORKERS=1, LOG_LEVEL=warn',
+  });
   // The same with V8's default young generation (16 MiB semi-spaces): less memory, more GC.
   variants.push({
     id: 'ours-nocache-1w-default-gc',
@@ -165,7 +178,10 @@ export function launchSpec(variant: GatewayVariant, context: LaunchContext): Lau
       return {
         command: process.execPath,
         // The node flag the gateway's start scripts pass (gateway/src/index.ts, GATEWAY_NODE_FLAGS).
-        args: [...(variant.nodeFlags ?? ['--max-semi-space-size=32']), ...TSX, 'src/index.ts'],
+        args: [
+          ...(variant.nodeFlags ?? ['--max-semi-space-size=32']),
+          ...(variant.built ? ['--conditions=production', 'dist/index.js'] : [...TSX, 'src/index.ts']),
+        ],
         cwd: resolve(REPO_ROOT, 'gateway'),
         env: {
           ...base,
