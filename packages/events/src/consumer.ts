@@ -52,6 +52,9 @@ export interface RunningConsumer {
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** How far `lag()` counts undelivered entries itself when Redis reports none (enough to say "not drained"). */
+const UNKNOWN_LAG_COUNT_LIMIT = 10_000;
+
 export const deadLetterStream = (stream: string): string => `${stream}:dead`;
 
 /** Creates the consumer group at `startFrom` (and the stream) unless it exists. */
@@ -312,8 +315,20 @@ async function startStreamConsumer(options: ConsumerOptions, stream: string): Pr
     for (const info of groups) {
       const fields = new Map<string, string | number | null>();
       for (let i = 0; i < info.length - 1; i += 2) fields.set(String(info[i]), info[i + 1] ?? null);
-      if (fields.get('name') === group)
-        return Number(fields.get('lag') ?? 0) + Number(fields.get('pending') ?? 0);
+      if (fields.get('name') !== group) continue;
+      const pending = Number(fields.get('pending') ?? 0);
+      const reported = fields.get('lag');
+      if (reported !== null && reported !== undefined) return Number(reported) + pending;
+      // Redis reports no lag when it cannot tell (after a failover to a replica, a trim or a
+      // deletion): count what lies past the group's last delivered entry instead (up to a limit).
+      const undelivered = await shared.xrange(
+        stream,
+        `(${String(fields.get('last-delivered-id') ?? '0-0')}`,
+        '+',
+        'COUNT',
+        UNKNOWN_LAG_COUNT_LIMIT,
+      );
+      return undelivered.length + pending;
     }
     return 0;
   };
