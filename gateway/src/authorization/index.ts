@@ -9,6 +9,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { replaceExecutor } from '../executor/replace-executor.js';
 import { accessRules, type AccessRules } from './access-rules.js';
 import { denialError, filterOperation, type FilteredOperation } from './filter-operation.js';
 import { resolverFreeSchema, restoreDenied } from './restore-denied.js';
@@ -146,31 +147,19 @@ export class GatewayAuthorization {
 
   /** The gateway with an executor that answers the denied fields of a filtered request. */
   wrap(gateway: GatewayInterface): GatewayInterface {
-    return {
-      onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
-      stop: () => gateway.stop(),
-      load: async (options) => {
-        const loaded = await gateway.load(options);
-        const execute = loaded.executor;
-        if (!execute) return loaded;
-        return {
-          ...loaded,
-          executor: async (requestContext) => {
-            const answer = await execute(requestContext);
-            const filtered = this.filteredRequests.get(requestContext.context);
-            const state = this.state;
-            if (!filtered || !state) return answer;
-            const restored = await restoreDenied(
-              state.answerSchema,
-              filtered,
-              answer as ExecutionResult,
-              requestContext.request.variables,
-              requestContext.request.operationName,
-            );
-            return restored as GatewayExecutionResult & { errors?: readonly GraphQLError[] };
-          },
-        };
-      },
-    };
+    return replaceExecutor(gateway, (execute) => async (requestContext) => {
+      const answer = await execute(requestContext);
+      const filtered = this.filteredRequests.get(requestContext.context);
+      const state = this.state;
+      if (!filtered || !state) return answer;
+      const restored = await restoreDenied(
+        state.answerSchema,
+        filtered,
+        answer as ExecutionResult,
+        requestContext.request.variables,
+        requestContext.request.operationName,
+      );
+      return restored as GatewayExecutionResult & { errors?: readonly GraphQLError[] };
+    });
   }
 }

@@ -21,6 +21,7 @@ import {
 } from 'graphql';
 import type { Logger } from '@aetherial/subgraph-kit';
 import { gatewayInternals } from './apollo-gateway-internals.js';
+import { replaceExecutor } from './replace-executor.js';
 import { executePlanNode } from './execute-plan.js';
 import { ResponseShaper } from './shape-response.js';
 
@@ -33,16 +34,7 @@ import { ResponseShaper } from './shape-response.js';
  * traces, and the development header that asks for the query plan.
  */
 export function withLeanExecutor(gateway: ApolloGateway, log: Logger): GatewayInterface {
-  return {
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
-    stop: () => gateway.stop(),
-    load: async (options) => {
-      const loaded = await gateway.load(options);
-      const stock = loaded.executor;
-      if (!stock) return loaded;
-      return { ...loaded, executor: leanExecutor(gateway, stock, log) };
-    },
-  };
+  return replaceExecutor(gateway, (stock) => leanExecutor(gateway, stock, log));
 }
 
 /** What a plan needs beyond itself, built on its first request and kept as long as the plan. */
