@@ -13,6 +13,7 @@ import {
 } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { ownValue } from './own-value.js';
 
 /**
  * Runs an Apollo query plan's fetches and merges their answers: what `executeNode` and
@@ -95,10 +96,6 @@ function flattenAt(value: unknown, path: ResponsePath, from: number): unknown {
   if (typeof segment !== 'string') throw new Error(`Unexpected ${typeof segment} found in path`);
   if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${segment}`);
   return flattenAt(ownValue(value as Json, segment), path, from + 1);
-}
-
-function ownValue(object: Json, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 }
 
 function isObject(value: unknown): value is Json {

@@ -23,6 +23,7 @@ import type { Logger } from '@aetherial/subgraph-kit';
 import { gatewayInternals } from './apollo-gateway-internals.js';
 import { replaceExecutor } from './replace-executor.js';
 import { executePlanNode } from './execute-plan.js';
+import { ownValue } from './own-value.js';
 import { ResponseShaper } from './shape-response.js';
 
 /**
@@ -186,5 +187,5 @@ function executeIntrospection(
   if (errors?.length || !data)
     throw new Error(`introspection failed: ${errors?.map((e) => e.message).join('; ')}`);
   const responseName = (field as FieldNode).alias?.value ?? (field as FieldNode).name.value;
-  return Object.prototype.hasOwnProperty.call(data, responseName) ? data[responseName] : undefined;
+  return ownValue(data, responseName);
 }

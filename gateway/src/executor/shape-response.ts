@@ -19,6 +19,7 @@ import {
   type Type,
 } from '@apollo/federation-internals';
 import type { GraphQLError } from 'graphql';
+import { ownValue } from './own-value.js';
 
 /**
  * The response the client asked for, cut out of the merged subgraph data: what Apollo's
@@ -197,10 +198,6 @@ function skipped(conditions: Conditions | undefined, variables: Record<string, u
   );
 }
 
-function own(object: Json, name: string): unknown {
-  return Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined;
-}
-
 function write(object: Json, step: FieldStep, value: unknown): void {
   if (step.responseName === '__proto__')
     Object.defineProperty(object, '__proto__', {
@@ -259,13 +256,13 @@ function applySelections(
       continue;
     }
     const { responseName } = step;
-    const outputValue = step.inherited ? own(output, responseName) : output[responseName];
+    const outputValue = step.inherited ? ownValue(output, responseName) : output[responseName];
     if (step.role === 'introspection') {
       if (outputValue === undefined)
         write(output, step, run.shaper.introspection(step.selection, run.variables));
       continue;
     }
-    let inputValue = (step.inherited ? own(input, responseName) : input[responseName]) ?? null;
+    let inputValue = (step.inherited ? ownValue(input, responseName) : input[responseName]) ?? null;
     if (step.role === 'typename') {
       if (outputValue === undefined) {
         if (inputValue === null && responseName !== typenameFieldName)
@@ -380,7 +377,7 @@ function updateValue(
       objectType = named;
     }
     // Plain objects (Apollo's have no prototype, which V8 keeps as slow dictionaries): the names
-    // `Object.prototype` also has are read and written as own properties (`own`, `write`).
+    // `Object.prototype` also has are read and written as own properties (`ownValue`, `write`).
     const object = (outputValue as Json | undefined) ?? {};
     const ok = applySelections(run, input, run.shaper.steps(shape.selections), object, objectType);
     run.invalid = false;
